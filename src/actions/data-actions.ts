@@ -1,0 +1,94 @@
+// record.update, record.create, record.delete: values are CEL expressions over the triggering
+// record, type-checked against the target field at deploy.
+import { Type } from '@sinclair/typebox';
+import { fitsField, type CelProgram } from '../conditions/cel.js';
+import type { FieldProblem } from '../errors.js';
+import type { ObjectTypeSpec } from '../records/object-types.js';
+import type { Json } from '../store/types.js';
+import type { ActionCompileContext, DataAction } from './types.js';
+
+const SetParam = Type.Record(Type.String(), Type.String({ minLength: 1 }), { description: 'field: CEL expression' });
+
+export interface CompiledSet {
+  fields: Record<string, CelProgram>;
+}
+
+/** Compiles each `set` value in the trigger record's scope and checks it fits the target field. */
+export function compileSet(set: unknown, target: ObjectTypeSpec, ctx: ActionCompileContext, path: string): { problems: FieldProblem[]; fields: Record<string, CelProgram> } {
+  const problems: FieldProblem[] = [];
+  const fields: Record<string, CelProgram> = {};
+  for (const [field, source] of Object.entries((set ?? {}) as Record<string, string>)) {
+    const spec = target.fields[field];
+    const at = `${path}/${field}`;
+    if (!spec) {
+      problems.push({ path: at, message: `unknown field "${field}" for object type ${target.name}` });
+      continue;
+    }
+    const result = ctx.scope.compile(source);
+    if (!result.ok) {
+      problems.push({ path: at, message: `invalid CEL: ${result.error}` });
+      continue;
+    }
+    if (!fitsField(result.program.resultType, spec.type)) {
+      problems.push({ path: at, message: `expression returns ${result.program.resultType}, but ${field} is a ${spec.type} field` });
+      continue;
+    }
+    fields[field] = result.program;
+  }
+  return { problems, fields };
+}
+
+function evaluateSet(fields: Record<string, CelProgram>, cel: Parameters<CelProgram['evaluate']>[0]): Record<string, Json> {
+  const out: Record<string, Json> = {};
+  for (const [field, program] of Object.entries(fields)) out[field] = program.evaluate(cel) as Json;
+  return out;
+}
+
+export const recordUpdate: DataAction<CompiledSet> = {
+  kind: 'data',
+  type: 'record.update',
+  description: 'Set fields of the triggering record',
+  params: { set: SetParam },
+  compile(step, ctx) {
+    const { problems, fields } = compileSet(step.set, ctx.objectType, ctx, `${ctx.path}/set`);
+    if (Object.keys(step.set ?? {}).length === 0) problems.push({ path: `${ctx.path}/set`, message: 'set at least one field' });
+    return { problems, compiled: { fields } };
+  },
+  plan(compiled, ctx) {
+    return [{ kind: 'update', type: ctx.recordType, id: ctx.recordId, patch: evaluateSet(compiled.fields, ctx.cel) }];
+  },
+};
+
+export const recordCreate: DataAction<CompiledSet & { object: string }> = {
+  kind: 'data',
+  type: 'record.create',
+  description: 'Create a record (e.g. a follow-up task related to the triggering record)',
+  params: { object: Type.String({ minLength: 1 }), set: SetParam },
+  compile(step, ctx) {
+    const object = String(step.object);
+    const target = ctx.types.get(object);
+    if (!target) return { problems: [{ path: `${ctx.path}/object`, message: `unknown object type "${object}"` }] };
+    const { problems, fields } = compileSet(step.set, target, ctx, `${ctx.path}/set`);
+    for (const [field, spec] of Object.entries(target.fields)) {
+      if (spec.required && !(field in fields) && !problems.some((p) => p.path.endsWith(`/${field}`))) {
+        problems.push({ path: `${ctx.path}/set`, message: `field "${field}" is required for ${object}` });
+      }
+    }
+    return { problems, compiled: { fields, object } };
+  },
+  plan(compiled, ctx) {
+    // The id is derived from the step's idempotency key, so a replayed step cannot create twice.
+    return [{ kind: 'create', type: compiled.object, id: `${ctx.idempotencyKey}`, data: evaluateSet(compiled.fields, ctx.cel) as never }];
+  },
+};
+
+export const recordDelete: DataAction<null> = {
+  kind: 'data',
+  type: 'record.delete',
+  description: 'Delete the triggering record',
+  params: {},
+  compile: () => ({ problems: [], compiled: null }),
+  plan: (_compiled, ctx) => [{ kind: 'delete', type: ctx.recordType, id: ctx.recordId }],
+};
+
+export const DATA_ACTIONS: DataAction[] = [recordUpdate, recordCreate, recordDelete] as DataAction[];

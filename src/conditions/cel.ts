@@ -1,0 +1,145 @@
+// CEL: user expressions are data evaluated by an interpreter (invariant 10). One environment per
+// object type declares `record` and `previous` with that type's fields, so a typo in a field name
+// is a compile (deploy) error, not a runtime surprise.
+import { Environment } from '@marcbachmann/cel-js';
+import type { FieldType, ObjectTypeSpec } from '../records/object-types.js';
+import type { Json, RecordData } from '../store/types.js';
+
+const CEL_TYPES: Record<FieldType, string> = {
+  string: 'string',
+  number: 'double',
+  integer: 'int',
+  boolean: 'bool',
+  datetime: 'google.protobuf.Timestamp',
+};
+
+/** What a CEL expression returns, in our field vocabulary (or 'bool' / 'dyn' / other CEL names). */
+export type CelResultType = string;
+
+export interface CelProgram {
+  source: string;
+  resultType: CelResultType;
+  /** The parsed AST, kept for static analysis (which fields an expression reads). */
+  ast: unknown;
+  evaluate(context: CelContext): unknown;
+}
+
+export interface CelContext {
+  record: RecordData;
+  previous: RecordData;
+  changed: string[];
+  now: number;
+  /** Extra variables (lookup results, earlier step outputs). */
+  [name: string]: unknown;
+}
+
+export type CelCompileResult = { ok: true; program: CelProgram } | { ok: false; error: string };
+
+type CelEnvironment = InstanceType<typeof Environment>;
+
+/** Compiles and evaluates CEL for one object type. */
+export class CelScope {
+  private readonly env: CelEnvironment;
+
+  constructor(readonly type: ObjectTypeSpec, extraVariables: Record<string, string> = {}) {
+    const schema: Record<string, string> = { id: 'string' };
+    for (const [field, spec] of Object.entries(type.fields)) schema[field] = CEL_TYPES[spec.type];
+    let env = new Environment({ homogeneousAggregateLiterals: false, limits: { maxAstNodes: 2000, maxDepth: 64 } })
+      .registerVariable({ name: 'record', schema })
+      .registerVariable({ name: 'previous', schema })
+      .registerVariable('changed', 'list<string>')
+      .registerVariable('now', 'google.protobuf.Timestamp');
+    for (const [name, celType] of Object.entries(extraVariables)) env = env.registerVariable(name, celType);
+    this.env = env;
+  }
+
+  compile(source: string): CelCompileResult {
+    try {
+      const check = this.env.check(source);
+      if (!check.valid) return { ok: false, error: firstLine(check.error?.message ?? 'invalid expression') };
+      const parsed = this.env.parse(source);
+      const type = this.type;
+      return {
+        ok: true,
+        program: {
+          source,
+          resultType: String(check.type),
+          ast: parsed.ast,
+          evaluate: (context) => fromCel(parsed(toCelContext(type, context))),
+        },
+      };
+    } catch (error) {
+      return { ok: false, error: firstLine(error instanceof Error ? error.message : String(error)) };
+    }
+  }
+}
+
+/** Does a CEL result type fit a field? (CEL int literals fit number fields.) */
+export function fitsField(resultType: CelResultType, field: FieldType): boolean {
+  if (resultType === 'dyn' || resultType === 'null') return true;
+  if (field === 'number') return resultType === 'double' || resultType === 'int';
+  return resultType === CEL_TYPES[field];
+}
+
+function toCelContext(type: ObjectTypeSpec, context: CelContext): Record<string, unknown> {
+  return {
+    ...context,
+    record: toCelRecord(type, context.record),
+    previous: toCelRecord(type, context.previous),
+    now: new Date(context.now),
+  };
+}
+
+function toCelRecord(type: ObjectTypeSpec, data: RecordData): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(data)) {
+    const spec = type.fields[field];
+    if (value === null || value === undefined) continue;
+    if (spec?.type === 'integer' && typeof value === 'number') out[field] = BigInt(value);
+    else if (spec?.type === 'datetime' && typeof value === 'string') out[field] = new Date(value);
+    else out[field] = value;
+  }
+  return out;
+}
+
+/** CEL values (BigInt, Date, Map) back to JSON values for storage. */
+export function fromCel(value: unknown): Json {
+  if (typeof value === 'bigint') return Number(value);
+  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Map) return Object.fromEntries([...value].map(([k, v]) => [String(k), fromCel(v)]));
+  if (Array.isArray(value)) return value.map(fromCel);
+  if (value === undefined) return null;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fromCel(v)]));
+  }
+  return value as Json;
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0] ?? message;
+}
+
+/** The fields of `record` / `previous` an expression reads, from its AST (for the dependency graph). */
+export function fieldsRead(ast: unknown, variable: 'record' | 'previous' = 'record'): string[] {
+  const found = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (!node || typeof node !== 'object') return;
+    const n = node as { op?: unknown; args?: unknown };
+    if ((n.op === '.' || n.op === '.?') && Array.isArray(n.args)) {
+      const [target, field] = n.args as unknown[];
+      const t = target as { op?: unknown; args?: unknown } | undefined;
+      if (t?.op === 'id' && t.args === variable && typeof field === 'string') found.add(field);
+    }
+    if (Array.isArray(n.args)) for (const child of n.args) visit(child);
+    else visit(n.args);
+  };
+  visit(ast);
+  return [...found].sort();
+}
+
+/** The literal value of an expression when it is one ("\"high\"", 42, true), else undefined. */
+export function literalValue(ast: unknown): { value: Json } | undefined {
+  const n = ast as { op?: unknown; args?: unknown } | undefined;
+  if (n?.op === 'value') return { value: fromCel(n.args) };
+  return undefined;
+}

@@ -1,0 +1,105 @@
+// Configuration is read once, at the edge: raw input (file + environment) -> schema check ->
+// a resolved, frozen object with durations in milliseconds. Nothing else reads process.env.
+import { readFileSync } from 'node:fs';
+import { Type, type Static } from '@sinclair/typebox';
+import { parseDuration } from './clock.js';
+import { parseDefinitionText, schemaProblems } from './definitions/validate.js';
+import { validationError } from './errors.js';
+import { resolveObjectTypes, type ObjectTypeSpec } from './records/object-types.js';
+
+const Duration = Type.Union([Type.String(), Type.Number()]);
+const FieldSpecSchema = Type.Object({
+  type: Type.Union([Type.Literal('string'), Type.Literal('number'), Type.Literal('integer'), Type.Literal('boolean'), Type.Literal('datetime')]),
+  required: Type.Optional(Type.Boolean()),
+  values: Type.Optional(Type.Array(Type.String())),
+}, { additionalProperties: false });
+const RuleSchema = Type.Object({
+  name: Type.String(), when: Type.Optional(Type.String()), require: Type.String(), message: Type.String(),
+}, { additionalProperties: false });
+
+export const ConfigSchema = Type.Object({
+  /** Object types: extra fields and rules for built-ins, or new custom types. */
+  objects: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]*$' }), Type.Object({
+    fields: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]*$' }), FieldSpecSchema)),
+    rules: Type.Optional(Type.Array(RuleSchema)),
+  }, { additionalProperties: false }))),
+  /** API tokens and the tenant each may see. None: open mode, every request is tenant "default". */
+  tokens: Type.Optional(Type.Array(Type.Object({
+    tenant: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$' }),
+    token: Type.Optional(Type.String({ minLength: 16 })),
+    tokenEnv: Type.Optional(Type.String()),
+  }, { additionalProperties: false }))),
+  worker: Type.Optional(Type.Object({
+    concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    batchSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    lease: Type.Optional(Duration),
+    poll: Type.Optional(Duration),
+    sweep: Type.Optional(Duration),
+  }, { additionalProperties: false })),
+  connectors: Type.Optional(Type.Array(Type.Unknown())),
+  outbound: Type.Optional(Type.Object({ allow: Type.Optional(Type.Array(Type.String())) }, { additionalProperties: false })),
+  secretsFile: Type.Optional(Type.String()),
+}, { additionalProperties: false });
+
+export type RawConfig = Static<typeof ConfigSchema>;
+
+export interface WorkerSettings {
+  /** Executions run at once per process. Default 16. */
+  concurrency: number;
+  /** Executions claimed per store round trip. Default 32. */
+  batchSize: number;
+  /** How long a claim is valid without a heartbeat. Default 30 s. */
+  leaseMs: number;
+  /** Longest sleep between claims when nothing wakes the worker. Default 1 s. */
+  pollMs: number;
+  /** How often expired leases are swept back to the queue. Default 5 s. */
+  sweepMs: number;
+}
+
+export interface ResolvedConfig {
+  objectTypes: Map<string, ObjectTypeSpec>;
+  /** token -> tenant; empty means open mode (tenant "default"). */
+  tokens: Map<string, string>;
+  worker: WorkerSettings;
+  raw: RawConfig;
+}
+
+export const DEFAULT_TENANT = 'default';
+
+export function resolveConfig(raw: RawConfig = {}, env: NodeJS.ProcessEnv = {}, file?: string): ResolvedConfig {
+  const problems = schemaProblems(ConfigSchema, raw, '', file);
+  if (problems.length > 0) throw validationError(problems, 'CONFIG_INVALID');
+  const tokens = new Map<string, string>();
+  raw.tokens?.forEach((t, i) => {
+    const token = t.token ?? (t.tokenEnv ? env[t.tokenEnv] : undefined);
+    if (!token) throw validationError([{ file, path: `/tokens/${i}`, message: t.tokenEnv ? `environment variable ${t.tokenEnv} is not set` : 'give token or tokenEnv' }], 'CONFIG_INVALID');
+    tokens.set(token, t.tenant);
+  });
+  const w = raw.worker ?? {};
+  const config: ResolvedConfig = {
+    objectTypes: resolveObjectTypes(raw.objects ?? {}),
+    tokens,
+    worker: Object.freeze({
+      concurrency: w.concurrency ?? 16,
+      batchSize: w.batchSize ?? 32,
+      leaseMs: parseDuration(w.lease ?? '30s'),
+      pollMs: parseDuration(w.poll ?? '1s'),
+      sweepMs: parseDuration(w.sweep ?? '5s'),
+    }),
+    raw,
+  };
+  return Object.freeze(config);
+}
+
+/** Reads a YAML/JSON config file (or none) plus the environment. */
+export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
+  const file = path ?? env.SWITCHYARD_CONFIG;
+  if (!file) return resolveConfig({}, env);
+  const raw = parseDefinitionText(readFileSync(file, 'utf8'), file) ?? {};
+  return resolveConfig(raw as RawConfig, env, file);
+}
+
+/** Where the store lives: --store flag, SWITCHYARD_STORE, or switchyard.db in the working directory. */
+export function storeLocation(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return flag ?? env.SWITCHYARD_STORE ?? 'switchyard.db';
+}

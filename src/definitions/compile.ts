@@ -1,0 +1,116 @@
+// Compiling a validated definition against the tenant's object types: every CEL expression is
+// type-checked here, at deploy, so a field-name typo never reaches run time.
+import { actionSpec } from '../actions/catalog.js';
+import type { ActionSpec } from '../actions/types.js';
+import { CelScope, type CelProgram } from '../conditions/cel.js';
+import { validationError, type FieldProblem } from '../errors.js';
+import type { ObjectTypeSpec } from '../records/object-types.js';
+import type { Condition, StepDefinition, WorkflowDefinition } from './schema.js';
+
+export interface CompiledCondition {
+  index: number;
+  name: string;
+  program: CelProgram;
+}
+
+export interface CompiledStep {
+  definition: StepDefinition;
+  action: ActionSpec;
+  compiled: unknown;
+  mode: 'sync' | 'async';
+  when?: CelProgram;
+}
+
+export interface CompiledWorkflow {
+  tenant: string;
+  id: string;
+  version: number;
+  definition: WorkflowDefinition;
+  objectType: ObjectTypeSpec;
+  conditions: CompiledCondition[];
+  steps: CompiledStep[];
+}
+
+export function conditionSource(condition: Condition): { name?: string; expr: string } {
+  return typeof condition === 'string' ? { expr: condition } : condition;
+}
+
+/** Compiles or throws WORKFLOW_INVALID listing every problem (with file when given). */
+export function compileWorkflow(
+  definition: WorkflowDefinition,
+  types: Map<string, ObjectTypeSpec>,
+  meta: { tenant: string; version: number; file?: string },
+): CompiledWorkflow {
+  const problems: FieldProblem[] = [];
+  const objectType = types.get(definition.object);
+  if (!objectType) {
+    throw validationError([{ file: meta.file, path: '/object', message: `unknown object type "${definition.object}" (known: ${[...types.keys()].join(', ')})` }], 'WORKFLOW_INVALID');
+  }
+  const scope = new CelScope(objectType);
+  problems.push(...checkTrigger(definition, objectType));
+
+  const conditions: CompiledCondition[] = [];
+  (definition.conditions ?? []).forEach((condition, index) => {
+    const { name, expr } = conditionSource(condition);
+    const path = typeof condition === 'string' ? `/conditions/${index}` : `/conditions/${index}/expr`;
+    const result = scope.compile(expr);
+    if (!result.ok) problems.push({ path, message: `invalid CEL: ${result.error}` });
+    else if (result.program.resultType !== 'bool' && result.program.resultType !== 'dyn') {
+      problems.push({ path, message: `a condition must be a bool expression, this one returns ${result.program.resultType}` });
+    } else conditions.push({ index, name: name ?? expr, program: result.program });
+  });
+
+  const steps: CompiledStep[] = [];
+  definition.actions.forEach((step, index) => {
+    const path = `/actions/${index}`;
+    const action = actionSpec(step.type);
+    if (!action) {
+      problems.push({ path: `${path}/type`, message: `unknown action type "${step.type}"` });
+      return;
+    }
+    const result = action.compile(step, { types, objectType, scope, path });
+    problems.push(...result.problems);
+    let when: CelProgram | undefined;
+    if (step.when) {
+      const w = scope.compile(step.when);
+      if (!w.ok) problems.push({ path: `${path}/when`, message: `invalid CEL: ${w.error}` });
+      else when = w.program;
+    }
+    steps.push({ definition: step, action, compiled: result.compiled, mode: step.mode ?? 'sync', when });
+  });
+
+  if (problems.length > 0) {
+    throw validationError(problems.map((p) => ({ ...p, file: meta.file })), 'WORKFLOW_INVALID');
+  }
+  return { tenant: meta.tenant, id: definition.id, version: meta.version, definition, objectType, conditions, steps };
+}
+
+function checkTrigger(definition: WorkflowDefinition, type: ObjectTypeSpec): FieldProblem[] {
+  const trigger = definition.trigger;
+  const problems: FieldProblem[] = [];
+  const hasField = (field: string): boolean => field === 'id' || field in type.fields;
+  if (trigger.on === 'field_changed') {
+    if (!trigger.field) problems.push({ path: '/trigger/field', message: 'field_changed needs the field it watches' });
+    else if (!hasField(trigger.field)) problems.push({ path: '/trigger/field', message: `unknown field "${trigger.field}" for object type ${type.name}` });
+    else {
+      const spec = type.fields[trigger.field];
+      for (const key of ['from', 'to'] as const) {
+        const value = trigger[key];
+        if (value === undefined || value === null || !spec) continue;
+        const expected = spec.type === 'integer' ? 'number' : spec.type === 'datetime' ? 'string' : spec.type;
+        if (typeof value !== expected) problems.push({ path: `/trigger/${key}`, message: `${trigger.field} is a ${spec.type} field; ${JSON.stringify(value)} can never match` });
+      }
+    }
+  } else {
+    for (const key of ['field', 'from', 'to'] as const) {
+      if (trigger[key] !== undefined) problems.push({ path: `/trigger/${key}`, message: `"${key}" only applies to on: field_changed` });
+    }
+  }
+  if (trigger.fields) {
+    if (trigger.on !== 'updated') problems.push({ path: '/trigger/fields', message: '"fields" only applies to on: updated' });
+    trigger.fields.forEach((field, i) => {
+      if (!hasField(field)) problems.push({ path: `/trigger/fields/${i}`, message: `unknown field "${field}" for object type ${type.name}` });
+    });
+  }
+  return problems;
+}

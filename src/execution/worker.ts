@@ -1,0 +1,111 @@
+// The worker loop: claim ready executions in batches, run them with bounded concurrency, keep
+// their leases alive with heartbeats, and sweep leases that expired (a crashed worker's work).
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Clock } from '../clock.js';
+import type { WorkerSettings } from '../config.js';
+import type { EngineEvents } from '../observability/events.js';
+import type { Store } from '../store/port.js';
+import type { ExecutionRow, Lease } from '../store/types.js';
+import type { ExecutionRunner } from './runner.js';
+
+export class Worker {
+  readonly id = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly inflight = new Map<string, { lease: Lease; done: Promise<void> }>();
+  private readonly stopController = new AbortController();
+  private wake = new AbortController();
+  private loop: Promise<void> | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private lastSweep = 0;
+  private lastHeartbeat = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly runner: ExecutionRunner,
+    private readonly clock: Clock,
+    private readonly settings: WorkerSettings,
+    private readonly events: EngineEvents,
+  ) {}
+
+  /** Starts the background loop. */
+  start(): void {
+    if (this.loop) return;
+    this.unsubscribe = this.store.onWake(() => this.wake.abort());
+    this.loop = this.runLoop();
+  }
+
+  /** Stops claiming and waits for running executions to finish their current step. */
+  async stop(): Promise<void> {
+    this.stopController.abort();
+    this.wake.abort();
+    this.unsubscribe?.();
+    await this.loop;
+    await Promise.allSettled([...this.inflight.values()].map((i) => i.done));
+  }
+
+  /** For tests and the CLI: claim and run until nothing is ready. Returns how many ran. */
+  async drain(maxRounds = 10_000): Promise<number> {
+    let total = 0;
+    for (let round = 0; round < maxRounds; round++) {
+      const claimed = await this.claimAndStart();
+      await Promise.allSettled([...this.inflight.values()].map((i) => i.done));
+      total += claimed;
+      if (claimed === 0) return total;
+    }
+    return total;
+  }
+
+  private async runLoop(): Promise<void> {
+    while (!this.stopController.signal.aborted) {
+      try {
+        await this.housekeeping();
+        const claimed = await this.claimAndStart();
+        if (claimed > 0 && this.inflight.size < this.settings.concurrency) continue;
+        await this.idle();
+      } catch (error) {
+        this.events.emit('worker:error', error);
+        await this.clock.sleep(Math.min(this.settings.pollMs, 1000), this.stopController.signal);
+      }
+    }
+  }
+
+  /** Sleeps until woken (new work, a slot freed) or the poll interval / next scheduled run. */
+  private async idle(): Promise<void> {
+    if (this.wake.signal.aborted) this.wake = new AbortController();
+    const next = this.inflight.size < this.settings.concurrency ? await this.store.nextRunAt() : undefined;
+    const untilNext = next === undefined ? this.settings.pollMs : Math.max(0, next - this.clock.now());
+    await this.clock.sleep(Math.min(this.settings.pollMs, untilNext), this.wake.signal);
+  }
+
+  private async housekeeping(): Promise<void> {
+    const now = this.clock.now();
+    if (now - this.lastSweep >= this.settings.sweepMs) {
+      this.lastSweep = now;
+      if ((await this.store.sweepExpiredLeases(now)) > 0) this.wake.abort();
+    }
+    if (this.inflight.size > 0 && now - this.lastHeartbeat >= this.settings.leaseMs / 3) {
+      this.lastHeartbeat = now;
+      const lost = await this.store.heartbeat(this.id, [...this.inflight.values()].map((i) => i.lease), now, this.settings.leaseMs);
+      for (const id of lost) this.events.emit('lease:lost', id);
+    }
+  }
+
+  private async claimAndStart(): Promise<number> {
+    const free = this.settings.concurrency - this.inflight.size;
+    if (free <= 0) return 0;
+    const claimed = await this.store.claimExecutions({
+      workerId: this.id, now: this.clock.now(), leaseMs: this.settings.leaseMs, limit: Math.min(free, this.settings.batchSize),
+    });
+    for (const exec of claimed) this.start1(exec);
+    return claimed.length;
+  }
+
+  private start1(exec: ExecutionRow): void {
+    this.events.emit('execution:claimed', exec);
+    const done = this.runner.run(exec, this.stopController.signal).finally(() => {
+      this.inflight.delete(exec.id);
+      this.wake.abort(); // a slot is free, and the lane may have more work
+    });
+    this.inflight.set(exec.id, { lease: { executionId: exec.id, attempt: exec.attempt }, done });
+  }
+}

@@ -1,0 +1,14 @@
+// A typed event map: what the engine reports as it runs. Tests await these instead of sleeping;
+// metrics and logs subscribe to them.
+import { EventEmitter } from 'node:events';
+import type { ExecutionRow, ExecutionStatus, StepRow } from '../store/types.js';
+
+export interface EngineEventMap {
+  'execution:claimed': [execution: ExecutionRow];
+  'execution:finished': [execution: ExecutionRow, status: ExecutionStatus, reason: string | null];
+  'step:finished': [execution: ExecutionRow, step: StepRow];
+  'worker:error': [error: unknown];
+  'lease:lost': [executionId: string];
+}
+
+export class EngineEvents extends EventEmitter<EngineEventMap> {}

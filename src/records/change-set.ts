@@ -1,0 +1,17 @@
+// Which fields a write changed. Pure.
+import type { RecordData } from '../store/types.js';
+
+export function changedFields(before: RecordData | null, after: RecordData | null): string[] {
+  const keys = new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})]);
+  const changed: string[] = [];
+  for (const key of keys) {
+    if (!sameValue(before?.[key], after?.[key])) changed.push(key);
+  }
+  return changed.sort();
+}
+
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  return JSON.stringify(a) === JSON.stringify(b);
+}

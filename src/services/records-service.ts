@@ -1,0 +1,60 @@
+// Record reads and writes for the API, CLI and imports. Writes go through the one write path.
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import { SwitchyardError } from '../errors.js';
+import type { RecordValidator } from '../records/validator.js';
+import type { Store } from '../store/port.js';
+import type { Actor, ChangeRow, Json, RecordRow } from '../store/types.js';
+import { Catalog, CatalogStaleError } from './catalog.js';
+import { applyWrite, type WriteCommand, type WriteDeps, type WriteResult } from './write-path.js';
+
+export class RecordsService {
+  constructor(
+    private readonly store: Store,
+    private readonly catalog: Catalog,
+    private readonly validator: RecordValidator,
+    private readonly clock: Clock,
+    private readonly deps: WriteDeps,
+  ) {}
+
+  /** Runs one write in its own transaction, reloading the catalog if a deploy raced it. */
+  async write(cmd: WriteCommand): Promise<WriteResult> {
+    this.validator.type(cmd.type);
+    for (let attempt = 0; ; attempt++) {
+      const catalog = this.catalog.cached(cmd.tenant) ?? (await this.catalog.forTenant(cmd.tenant));
+      try {
+        const result = await this.store.transaction((tx) => applyWrite(tx, catalog, cmd, this.deps));
+        if (result.executions > 0) await this.store.notifyQueued();
+        return result;
+      } catch (error) {
+        if (!(error instanceof CatalogStaleError) || attempt >= 5) throw error;
+        await this.catalog.forTenant(cmd.tenant, true);
+      }
+    }
+  }
+
+  create(tenant: string, type: string, data: Record<string, Json>, actor: Actor, id?: string): Promise<WriteResult> {
+    return this.write({ op: 'create', tenant, type, id: id ?? randomUUID(), data, actor });
+  }
+
+  async get(tenant: string, type: string, id: string): Promise<RecordRow> {
+    this.validator.type(type);
+    const record = await this.store.getRecord(tenant, type, id);
+    if (!record) throw new SwitchyardError('RECORD_NOT_FOUND', `${type} ${id} does not exist`);
+    return record;
+  }
+
+  list(tenant: string, type: string, limit = 100, after?: string): Promise<RecordRow[]> {
+    this.validator.type(type);
+    return this.store.listRecords(tenant, type, Math.min(Math.max(limit, 1), 1000), after);
+  }
+
+  async history(tenant: string, type: string, id: string): Promise<ChangeRow[]> {
+    this.validator.type(type);
+    return this.store.listChanges(tenant, type, id);
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+}

@@ -1,0 +1,107 @@
+// Deploying, listing, enabling and disabling workflows. Versions are immutable and numbered;
+// deploying an unchanged definition makes no new version.
+import { createHash } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import { compileWorkflow } from '../definitions/compile.js';
+import type { WorkflowDefinition } from '../definitions/schema.js';
+import { parseDefinitionText, validateDefinitionShape } from '../definitions/validate.js';
+import { SwitchyardError } from '../errors.js';
+import type { ObjectTypeSpec } from '../records/object-types.js';
+import type { Store } from '../store/port.js';
+import type { Json, WorkflowRow, WorkflowVersionRow } from '../store/types.js';
+import type { Catalog } from './catalog.js';
+
+export interface DeployResult {
+  workflowId: string;
+  version: number;
+  created: boolean;
+  enabled: boolean;
+}
+
+export class WorkflowsService {
+  constructor(
+    private readonly store: Store,
+    private readonly catalog: Catalog,
+    private readonly types: Map<string, ObjectTypeSpec>,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Checks a definition fully (shape, CEL, fields) without deploying it. */
+  check(value: unknown, file?: string): WorkflowDefinition {
+    const definition = validateDefinitionShape(value, file);
+    compileWorkflow(definition, this.types, { tenant: '', version: 0, file });
+    return definition;
+  }
+
+  parse(text: string, file?: string): WorkflowDefinition {
+    return this.check(parseDefinitionText(text, file), file);
+  }
+
+  async deploy(tenant: string, value: unknown, options: { expectedId?: string; file?: string } = {}): Promise<DeployResult> {
+    const definition = this.check(value, options.file);
+    if (options.expectedId && definition.id !== options.expectedId) {
+      throw new SwitchyardError('WORKFLOW_INVALID', `the definition's id "${definition.id}" does not match the URL's "${options.expectedId}"`, {
+        problems: [{ path: '/id', message: `must be "${options.expectedId}"` }],
+      });
+    }
+    const hash = hashDefinition(definition);
+    const now = this.clock.now();
+    const result = await this.store.transaction(async (tx) => {
+      const latest = await tx.getLatestVersion(tenant, definition.id);
+      const existing = await tx.getWorkflow(tenant, definition.id);
+      const enabled = definition.enabled ?? true;
+      if (latest && latest.hash === hash && existing) {
+        return { workflowId: definition.id, version: latest.version, created: false, enabled: existing.enabled };
+      }
+      const version = (latest?.version ?? 0) + 1;
+      await tx.insertWorkflowVersion({ tenant, workflowId: definition.id, version, definition: definition as unknown as Json, hash, createdAt: now });
+      await tx.upsertWorkflow({ tenant, workflowId: definition.id, enabled, latestVersion: version, activeVersion: version, updatedAt: now });
+      await tx.bumpCatalogRevision(tenant);
+      return { workflowId: definition.id, version, created: true, enabled };
+    });
+    await this.catalog.forTenant(tenant, true);
+    return result;
+  }
+
+  async setEnabled(tenant: string, workflowId: string, enabled: boolean): Promise<WorkflowRow> {
+    const row = await this.store.transaction(async (tx) => {
+      const existing = await tx.getWorkflow(tenant, workflowId);
+      if (!existing) throw new SwitchyardError('WORKFLOW_NOT_FOUND', `workflow ${workflowId} does not exist`);
+      const updated = { ...existing, enabled, updatedAt: this.clock.now() };
+      await tx.upsertWorkflow(updated);
+      await tx.bumpCatalogRevision(tenant);
+      return updated;
+    });
+    await this.catalog.forTenant(tenant, true);
+    return row;
+  }
+
+  list(tenant: string): Promise<WorkflowRow[]> {
+    return this.store.listWorkflows(tenant);
+  }
+
+  async show(tenant: string, workflowId: string): Promise<{ workflow: WorkflowRow; versions: WorkflowVersionRow[] }> {
+    const workflow = (await this.store.listWorkflows(tenant)).find((w) => w.workflowId === workflowId);
+    if (!workflow) throw new SwitchyardError('WORKFLOW_NOT_FOUND', `workflow ${workflowId} does not exist`);
+    return { workflow, versions: await this.store.listWorkflowVersions(tenant, workflowId) };
+  }
+
+  /** Active definitions of a tenant (for the dependency graph). */
+  async activeDefinitions(tenant: string): Promise<WorkflowDefinition[]> {
+    return (await this.store.listActiveVersions(tenant)).map((v) => v.definition as unknown as WorkflowDefinition);
+  }
+}
+
+/** sha256 of the definition with keys sorted: the same workflow written differently hashes the same. */
+export function hashDefinition(definition: unknown): string {
+  return createHash('sha256').update(canonical(definition)).digest('hex');
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

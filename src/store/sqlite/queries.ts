@@ -1,0 +1,75 @@
+// Every SQLite statement, in one place. Parameters are named (@name) and always bound.
+
+export const Q = {
+  // records -----------------------------------------------------------------------------------
+  getRecord: `SELECT * FROM records WHERE tenant = @tenant AND type = @type AND id = @id`,
+  listRecords: `SELECT * FROM records WHERE tenant = @tenant AND type = @type AND id > @after ORDER BY id LIMIT @limit`,
+  insertRecord: `INSERT INTO records (tenant, type, id, version, data, created_at, updated_at)
+    VALUES (@tenant, @type, @id, @version, @data, @createdAt, @updatedAt)`,
+  /** @expectedVersion guards against lost updates (invariant 4). */
+  updateRecord: `UPDATE records SET version = @version, data = @data, updated_at = @updatedAt
+    WHERE tenant = @tenant AND type = @type AND id = @id AND version = @expectedVersion`,
+  deleteRecord: `DELETE FROM records WHERE tenant = @tenant AND type = @type AND id = @id AND version = @expectedVersion`,
+
+  // changes -----------------------------------------------------------------------------------
+  appendChange: `INSERT INTO changes (id, tenant, type, record_id, operation, before, after, changed_fields,
+      version_before, version_after, actor, cause, root_change_id, depth, at)
+    VALUES (@id, @tenant, @type, @recordId, @operation, @before, @after, @changedFields,
+      @versionBefore, @versionAfter, @actor, @cause, @rootChangeId, @depth, @at)`,
+  listChanges: `SELECT * FROM changes WHERE tenant = @tenant AND type = @type AND record_id = @recordId ORDER BY seq`,
+  getChange: `SELECT * FROM changes WHERE tenant = @tenant AND id = @id`,
+
+  // workflows ---------------------------------------------------------------------------------
+  getRevision: `SELECT revision FROM catalog WHERE tenant = @tenant`,
+  bumpRevision: `INSERT INTO catalog (tenant, revision) VALUES (@tenant, 1)
+    ON CONFLICT (tenant) DO UPDATE SET revision = revision + 1 RETURNING revision`,
+  listTenants: `SELECT tenant FROM catalog ORDER BY tenant`,
+  getWorkflow: `SELECT * FROM workflows WHERE tenant = @tenant AND workflow_id = @workflowId`,
+  listWorkflows: `SELECT * FROM workflows WHERE tenant = @tenant ORDER BY workflow_id`,
+  upsertWorkflow: `INSERT INTO workflows (tenant, workflow_id, enabled, latest_version, active_version, updated_at)
+    VALUES (@tenant, @workflowId, @enabled, @latestVersion, @activeVersion, @updatedAt)
+    ON CONFLICT (tenant, workflow_id) DO UPDATE SET enabled = excluded.enabled,
+      latest_version = excluded.latest_version, active_version = excluded.active_version, updated_at = excluded.updated_at`,
+  insertVersion: `INSERT INTO workflow_versions (tenant, workflow_id, version, definition, hash, created_at)
+    VALUES (@tenant, @workflowId, @version, @definition, @hash, @createdAt)`,
+  getLatestVersion: `SELECT * FROM workflow_versions WHERE tenant = @tenant AND workflow_id = @workflowId ORDER BY version DESC LIMIT 1`,
+  getVersion: `SELECT * FROM workflow_versions WHERE tenant = @tenant AND workflow_id = @workflowId AND version = @version`,
+  listVersions: `SELECT * FROM workflow_versions WHERE tenant = @tenant AND workflow_id = @workflowId ORDER BY version`,
+  listActiveVersions: `SELECT v.* FROM workflows w JOIN workflow_versions v
+      ON v.tenant = w.tenant AND v.workflow_id = w.workflow_id AND v.version = w.active_version
+    WHERE w.tenant = @tenant AND w.enabled = 1 ORDER BY w.workflow_id`,
+
+  // executions --------------------------------------------------------------------------------
+  insertExecution: `INSERT INTO executions (id, tenant, kind, workflow_id, version, trigger_key, step_id, parent_id,
+      record_type, record_id, lane, status, attempt, run_at, root_change_id, depth, input, created_at)
+    VALUES (@id, @tenant, @kind, @workflowId, @version, @triggerKey, @stepId, @parentId,
+      @recordType, @recordId, @lane, 'queued', 0, @runAt, @rootChangeId, @depth, @input, @createdAt)
+    ON CONFLICT (tenant, workflow_id, version, trigger_key, step_id) DO NOTHING`,
+  getExecution: `SELECT * FROM executions WHERE tenant = @tenant AND id = @id`,
+  /** Ready work of one tenant, oldest first, skipping lanes that already run something. */
+  readyForTenant: `SELECT e.* FROM executions e
+    WHERE e.status = 'queued' AND e.tenant = @tenant AND e.run_at <= @now
+      AND NOT EXISTS (SELECT 1 FROM executions r WHERE r.status = 'running' AND r.lane = e.lane)
+    ORDER BY e.run_at, e.seq LIMIT @limit`,
+  claim: `UPDATE executions SET status = 'running', attempt = attempt + 1, lease_until = @leaseUntil,
+      worker_id = @workerId, started_at = COALESCE(started_at, @now)
+    WHERE id = @id AND status = 'queued' RETURNING *`,
+  checkLease: `SELECT 1 FROM executions WHERE id = @id AND status = 'running' AND attempt = @attempt`,
+  finish: `UPDATE executions SET status = @status, reason = @reason, finished_at = @finishedAt,
+      run_at = COALESCE(@runAt, run_at), lease_until = NULL, worker_id = NULL
+    WHERE id = @id AND status = 'running' AND attempt = @attempt`,
+  heartbeat: `UPDATE executions SET lease_until = @leaseUntil
+    WHERE id = @id AND status = 'running' AND attempt = @attempt AND worker_id = @workerId`,
+  sweep: `UPDATE executions SET status = 'queued', lease_until = NULL, worker_id = NULL
+    WHERE status = 'running' AND lease_until < @now`,
+  nextRunAt: `SELECT MIN(run_at) AS at FROM executions WHERE status = 'queued'`,
+  countByStatus: `SELECT status, COUNT(*) AS n FROM executions GROUP BY status`,
+  countByStatusForTenant: `SELECT status, COUNT(*) AS n FROM executions WHERE tenant = @tenant GROUP BY status`,
+
+  // steps -------------------------------------------------------------------------------------
+  saveStep: `INSERT INTO steps (execution_id, step_id, attempt, status, output, error, started_at, finished_at)
+    VALUES (@executionId, @stepId, @attempt, @status, @output, @error, @startedAt, @finishedAt)
+    ON CONFLICT (execution_id, step_id) DO UPDATE SET attempt = excluded.attempt, status = excluded.status,
+      output = excluded.output, error = excluded.error, started_at = excluded.started_at, finished_at = excluded.finished_at`,
+  listSteps: `SELECT * FROM steps WHERE execution_id = @executionId ORDER BY started_at, rowid`,
+} as const;

@@ -1,0 +1,66 @@
+// SQLite rows <-> port rows. JSON columns are TEXT; booleans are 0/1.
+import type { ChangeRow, ExecutionRow, NewExecution, RecordRow, StepRow, WorkflowRow, WorkflowVersionRow } from '../types.js';
+
+export interface RecordSql { tenant: string; type: string; id: string; version: number; data: string; created_at: number; updated_at: number }
+export interface ChangeSql {
+  seq: number; id: string; tenant: string; type: string; record_id: string; operation: string;
+  before: string | null; after: string | null; changed_fields: string; version_before: number | null; version_after: number | null;
+  actor: string; cause: string; at: number;
+}
+export interface WorkflowSql { tenant: string; workflow_id: string; enabled: number; latest_version: number; active_version: number; updated_at: number }
+export interface VersionSql { tenant: string; workflow_id: string; version: number; definition: string; hash: string; created_at: number }
+export interface ExecutionSql {
+  seq: number; id: string; tenant: string; kind: string; workflow_id: string; version: number; trigger_key: string; step_id: string;
+  parent_id: string | null; record_type: string; record_id: string; lane: string; status: string; attempt: number; run_at: number;
+  lease_until: number | null; worker_id: string | null; root_change_id: string; depth: number; reason: string | null; input: string;
+  created_at: number; started_at: number | null; finished_at: number | null;
+}
+export interface StepSql {
+  execution_id: string; step_id: string; attempt: number; status: string; output: string; error: string | null; started_at: number; finished_at: number;
+}
+
+const parse = <T>(text: string | null): T => (text === null ? null : JSON.parse(text)) as T;
+
+export const record = (r: RecordSql): RecordRow => ({
+  tenant: r.tenant, type: r.type, id: r.id, version: r.version, data: parse(r.data), createdAt: r.created_at, updatedAt: r.updated_at,
+});
+
+export const recordParams = (r: RecordRow): Record<string, unknown> => ({ ...r, data: JSON.stringify(r.data) });
+
+export const change = (r: ChangeSql): ChangeRow => ({
+  id: r.id, seq: r.seq, tenant: r.tenant, type: r.type, recordId: r.record_id, operation: r.operation as ChangeRow['operation'],
+  before: parse(r.before), after: parse(r.after), changedFields: parse(r.changed_fields),
+  versionBefore: r.version_before, versionAfter: r.version_after, actor: parse(r.actor), cause: parse(r.cause), at: r.at,
+});
+
+export const changeParams = (c: ChangeRow): Record<string, unknown> => ({
+  id: c.id, tenant: c.tenant, type: c.type, recordId: c.recordId, operation: c.operation,
+  before: c.before && JSON.stringify(c.before), after: c.after && JSON.stringify(c.after), changedFields: JSON.stringify(c.changedFields),
+  versionBefore: c.versionBefore, versionAfter: c.versionAfter, actor: JSON.stringify(c.actor), cause: JSON.stringify(c.cause),
+  rootChangeId: c.cause.rootChangeId, depth: c.cause.depth, at: c.at,
+});
+
+export const workflow = (r: WorkflowSql): WorkflowRow => ({
+  tenant: r.tenant, workflowId: r.workflow_id, enabled: r.enabled === 1, latestVersion: r.latest_version, activeVersion: r.active_version, updatedAt: r.updated_at,
+});
+
+export const version = (r: VersionSql): WorkflowVersionRow => ({
+  tenant: r.tenant, workflowId: r.workflow_id, version: r.version, definition: parse(r.definition), hash: r.hash, createdAt: r.created_at,
+});
+
+export const execution = (r: ExecutionSql): ExecutionRow => ({
+  id: r.id, tenant: r.tenant, kind: r.kind as ExecutionRow['kind'], workflowId: r.workflow_id, version: r.version, triggerKey: r.trigger_key,
+  stepId: r.step_id, parentId: r.parent_id, recordType: r.record_type, recordId: r.record_id, lane: r.lane,
+  status: r.status as ExecutionRow['status'], attempt: r.attempt, runAt: r.run_at, leaseUntil: r.lease_until, workerId: r.worker_id,
+  rootChangeId: r.root_change_id, depth: r.depth, reason: r.reason, input: parse(r.input),
+  createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at,
+});
+
+export const executionParams = (e: NewExecution): Record<string, unknown> => ({ ...e, input: JSON.stringify(e.input) });
+
+export const step = (r: StepSql): StepRow => ({
+  executionId: r.execution_id, stepId: r.step_id, attempt: r.attempt, status: r.status as StepRow['status'],
+  output: parse(r.output), error: r.error, startedAt: r.started_at, finishedAt: r.finished_at,
+});
+
+export const stepParams = (s: StepRow): Record<string, unknown> => ({ ...s, output: JSON.stringify(s.output ?? null) });

@@ -1,0 +1,297 @@
+// The embedded store: one SQLite file in WAL mode, one connection, one process.
+// better-sqlite3 is synchronous; the port is async, so every operation runs under one mutex and
+// a transaction is BEGIN IMMEDIATE ... COMMIT around the caller's async function.
+import Database from 'better-sqlite3';
+import { StaleLeaseError } from '../../errors.js';
+import type { ExecutionUpdate, Store, StoreCapabilities, StoreTx } from '../port.js';
+import type {
+  ChangeRow, ClaimOptions, ExecutionFilter, ExecutionRow, ExecutionStatus, Lease, NewExecution,
+  RecordRow, StepRow, WorkflowRow, WorkflowVersionRow,
+} from '../types.js';
+import { MIGRATIONS } from './migrations/index.js';
+import { Q } from './queries.js';
+import * as map from './rows.js';
+
+type Params = Record<string, unknown>;
+
+export interface SqliteStoreOptions {
+  /** File path, or ':memory:'. */
+  path: string;
+}
+
+export class SqliteStore implements Store {
+  readonly backend = 'sqlite' as const;
+  readonly capabilities: StoreCapabilities = { multiProcess: false, wakeups: true };
+  private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly wakeListeners = new Set<() => void>();
+
+  constructor(options: SqliteStoreOptions) {
+    this.db = new Database(options.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+  }
+
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  private all<T>(sql: string, params: Params = {}): T[] {
+    return this.stmt(sql).all(params) as T[];
+  }
+
+  private get<T>(sql: string, params: Params = {}): T | undefined {
+    return this.stmt(sql).get(params) as T | undefined;
+  }
+
+  private run(sql: string, params: Params = {}): number {
+    return this.stmt(sql).run(params).changes;
+  }
+
+  /** Serializes every operation: one connection must never interleave a read into an open transaction. */
+  private exclusive<T>(fn: () => Promise<T> | T): Promise<T> {
+    const result = this.queue.then(fn);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  migrate(): Promise<void> {
+    return this.exclusive(() => {
+      this.db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+      const applied = new Set(this.db.prepare('SELECT version FROM schema_migrations').all().map((r) => (r as { version: number }).version));
+      for (const m of MIGRATIONS) {
+        if (applied.has(m.version)) continue;
+        this.db.transaction(() => {
+          this.db.exec(m.sql);
+          this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+        })();
+      }
+    });
+  }
+
+  close(): Promise<void> {
+    return this.exclusive(() => {
+      this.db.close();
+    });
+  }
+
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.exclusive(async () => {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await fn(this.tx);
+        this.db.exec('COMMIT');
+        return result;
+      } catch (error) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw error;
+      }
+    });
+  }
+
+  private readonly tx: StoreTx = {
+    getRecordForUpdate: async (tenant, type, id) => {
+      const row = this.get<map.RecordSql>(Q.getRecord, { tenant, type, id });
+      return row && map.record(row);
+    },
+    insertRecord: async (row) => {
+      this.run(Q.insertRecord, map.recordParams(row));
+    },
+    updateRecord: async (row, expectedVersion) => this.run(Q.updateRecord, { ...map.recordParams(row), expectedVersion }) === 1,
+    deleteRecord: async (tenant, type, id, expectedVersion) => this.run(Q.deleteRecord, { tenant, type, id, expectedVersion }) === 1,
+    appendChange: async (change) => {
+      this.run(Q.appendChange, map.changeParams(change));
+    },
+    insertExecutions: async (rows) => {
+      let inserted = 0;
+      for (const row of rows) inserted += this.run(Q.insertExecution, map.executionParams(row));
+      return inserted;
+    },
+    getCatalogRevision: async (tenant) => this.revision(tenant),
+    bumpCatalogRevision: async (tenant) => (this.get<{ revision: number }>(Q.bumpRevision, { tenant }) as { revision: number }).revision,
+    getWorkflow: async (tenant, workflowId) => {
+      const row = this.get<map.WorkflowSql>(Q.getWorkflow, { tenant, workflowId });
+      return row && map.workflow(row);
+    },
+    getLatestVersion: async (tenant, workflowId) => {
+      const row = this.get<map.VersionSql>(Q.getLatestVersion, { tenant, workflowId });
+      return row && map.version(row);
+    },
+    insertWorkflowVersion: async (row) => {
+      this.run(Q.insertVersion, { ...row, definition: JSON.stringify(row.definition) });
+    },
+    upsertWorkflow: async (row) => {
+      this.run(Q.upsertWorkflow, { ...row, enabled: row.enabled ? 1 : 0 });
+    },
+    checkLease: async (lease) => {
+      if (!this.get(Q.checkLease, { id: lease.executionId, attempt: lease.attempt })) {
+        throw new StaleLeaseError(lease.executionId, lease.attempt);
+      }
+    },
+    saveStep: async (step) => {
+      this.run(Q.saveStep, map.stepParams(step));
+    },
+    finishExecution: async (lease, update) => this.finish(lease, update),
+  };
+
+  private finish(lease: Lease, update: ExecutionUpdate): void {
+    const changed = this.run(Q.finish, {
+      id: lease.executionId,
+      attempt: lease.attempt,
+      status: update.status,
+      reason: update.reason ?? null,
+      finishedAt: update.finishedAt ?? null,
+      runAt: update.runAt ?? null,
+    });
+    if (changed !== 1) throw new StaleLeaseError(lease.executionId, lease.attempt);
+  }
+
+  private revision(tenant: string): number {
+    return this.get<{ revision: number }>(Q.getRevision, { tenant })?.revision ?? 0;
+  }
+
+  getRecord(tenant: string, type: string, id: string): Promise<RecordRow | undefined> {
+    return this.exclusive(() => {
+      const row = this.get<map.RecordSql>(Q.getRecord, { tenant, type, id });
+      return row && map.record(row);
+    });
+  }
+
+  listRecords(tenant: string, type: string, limit: number, afterId = ''): Promise<RecordRow[]> {
+    return this.exclusive(() => this.all<map.RecordSql>(Q.listRecords, { tenant, type, limit, after: afterId }).map(map.record));
+  }
+
+  listChanges(tenant: string, type: string, recordId: string): Promise<ChangeRow[]> {
+    return this.exclusive(() => this.all<map.ChangeSql>(Q.listChanges, { tenant, type, recordId }).map(map.change));
+  }
+
+  getChange(tenant: string, id: string): Promise<ChangeRow | undefined> {
+    return this.exclusive(() => {
+      const row = this.get<map.ChangeSql>(Q.getChange, { tenant, id });
+      return row && map.change(row);
+    });
+  }
+
+  listWorkflows(tenant: string): Promise<WorkflowRow[]> {
+    return this.exclusive(() => this.all<map.WorkflowSql>(Q.listWorkflows, { tenant }).map(map.workflow));
+  }
+
+  listWorkflowVersions(tenant: string, workflowId: string): Promise<WorkflowVersionRow[]> {
+    return this.exclusive(() => this.all<map.VersionSql>(Q.listVersions, { tenant, workflowId }).map(map.version));
+  }
+
+  getWorkflowVersion(tenant: string, workflowId: string, version: number): Promise<WorkflowVersionRow | undefined> {
+    return this.exclusive(() => {
+      const row = this.get<map.VersionSql>(Q.getVersion, { tenant, workflowId, version });
+      return row && map.version(row);
+    });
+  }
+
+  listActiveVersions(tenant: string): Promise<WorkflowVersionRow[]> {
+    return this.exclusive(() => this.all<map.VersionSql>(Q.listActiveVersions, { tenant }).map(map.version));
+  }
+
+  getCatalogRevision(tenant: string): Promise<number> {
+    return this.exclusive(() => this.revision(tenant));
+  }
+
+  getExecution(tenant: string, id: string): Promise<ExecutionRow | undefined> {
+    return this.exclusive(() => {
+      const row = this.get<map.ExecutionSql>(Q.getExecution, { tenant, id });
+      return row && map.execution(row);
+    });
+  }
+
+  listExecutions(filter: ExecutionFilter): Promise<ExecutionRow[]> {
+    // Fixed clauses chosen by which filters are present; values are always bound.
+    const clauses = ['tenant = @tenant'];
+    if (filter.status) clauses.push('status = @status');
+    if (filter.workflowId) clauses.push('workflow_id = @workflowId');
+    if (filter.recordType) clauses.push('record_type = @recordType');
+    if (filter.recordId) clauses.push('record_id = @recordId');
+    if (filter.rootChangeId) clauses.push('root_change_id = @rootChangeId');
+    if (filter.before) clauses.push('seq < (SELECT seq FROM executions WHERE id = @before)');
+    const sql = `SELECT * FROM executions WHERE ${clauses.join(' AND ')} ORDER BY seq DESC LIMIT @limit`;
+    return this.exclusive(() => this.all<map.ExecutionSql>(sql, { ...filter, limit: filter.limit ?? 100 }).map(map.execution));
+  }
+
+  listSteps(executionId: string): Promise<StepRow[]> {
+    return this.exclusive(() => this.all<map.StepSql>(Q.listSteps, { executionId }).map(map.step));
+  }
+
+  countExecutionsByStatus(tenant?: string): Promise<Partial<Record<ExecutionStatus, number>>> {
+    return this.exclusive(() => {
+      const rows = tenant === undefined
+        ? this.all<{ status: ExecutionStatus; n: number }>(Q.countByStatus)
+        : this.all<{ status: ExecutionStatus; n: number }>(Q.countByStatusForTenant, { tenant });
+      return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+    });
+  }
+
+  claimExecutions(options: ClaimOptions): Promise<ExecutionRow[]> {
+    return this.exclusive(() =>
+      this.db.transaction(() => {
+        // Round-robin over tenants so one tenant's backlog cannot starve another's.
+        const tenants = this.all<{ tenant: string }>(Q.listTenants).map((r) => r.tenant);
+        const perTenant = tenants.map((tenant) =>
+          this.all<map.ExecutionSql>(Q.readyForTenant, { tenant, now: options.now, limit: options.limit * 2 }));
+        const lanes = new Set<string>();
+        const claimed: ExecutionRow[] = [];
+        for (let i = 0; claimed.length < options.limit; i++) {
+          let any = false;
+          for (const rows of perTenant) {
+            const row = rows[i];
+            if (!row) continue;
+            any = true;
+            if (lanes.has(row.lane) || claimed.length >= options.limit) continue;
+            lanes.add(row.lane);
+            const updated = this.get<map.ExecutionSql>(Q.claim, {
+              id: row.id, now: options.now, leaseUntil: options.now + options.leaseMs, workerId: options.workerId,
+            });
+            if (updated) claimed.push(map.execution(updated));
+          }
+          if (!any) break;
+        }
+        return claimed;
+      })(),
+    );
+  }
+
+  heartbeat(workerId: string, leases: Lease[], now: number, leaseMs: number): Promise<string[]> {
+    return this.exclusive(() =>
+      this.db.transaction(() =>
+        leases
+          .filter((l) => this.run(Q.heartbeat, { id: l.executionId, attempt: l.attempt, workerId, leaseUntil: now + leaseMs }) === 0)
+          .map((l) => l.executionId),
+      )(),
+    );
+  }
+
+  sweepExpiredLeases(now: number): Promise<number> {
+    return this.exclusive(() => this.run(Q.sweep, { now }));
+  }
+
+  nextRunAt(): Promise<number | undefined> {
+    return this.exclusive(() => this.get<{ at: number | null }>(Q.nextRunAt)?.at ?? undefined);
+  }
+
+  onWake(listener: () => void): () => void {
+    this.wakeListeners.add(listener);
+    return () => this.wakeListeners.delete(listener);
+  }
+
+  notifyQueued(): Promise<void> {
+    for (const listener of this.wakeListeners) listener();
+    return Promise.resolve();
+  }
+}
+
+export type { NewExecution };

@@ -1,0 +1,162 @@
+// Rows as the store port speaks them. Both adapters map their own columns to these shapes.
+// Times are epoch milliseconds from the injected clock, never the database's clock.
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type RecordData = Record<string, Json>;
+
+export interface RecordRow {
+  tenant: string;
+  type: string;
+  id: string;
+  version: number;
+  data: RecordData;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type ChangeOperation = 'created' | 'updated' | 'deleted';
+
+/** Who made a change: a user (or API token), or a workflow execution. Invariant 9. */
+export type Actor =
+  | { kind: 'user'; id: string }
+  | { kind: 'workflow'; workflowId: string; version: number; executionId: string; stepId: string };
+
+/** Why a change happened: its place in the causal chain that started at a root change. */
+export interface Cause {
+  /** The first change of the chain; a change made by a user is its own root. */
+  rootChangeId: string;
+  /** 0 for a user change, parent depth + 1 for a change made by a workflow. */
+  depth: number;
+  executionId?: string;
+  workflowId?: string;
+  version?: number;
+}
+
+export interface ChangeRow {
+  id: string;
+  /** Monotonic per store; orders history. */
+  seq?: number;
+  tenant: string;
+  type: string;
+  recordId: string;
+  operation: ChangeOperation;
+  before: RecordData | null;
+  after: RecordData | null;
+  changedFields: string[];
+  versionBefore: number | null;
+  versionAfter: number | null;
+  actor: Actor;
+  cause: Cause;
+  at: number;
+}
+
+export interface WorkflowVersionRow {
+  tenant: string;
+  workflowId: string;
+  version: number;
+  /** The definition as validated (JSON), stored verbatim: versions are immutable. */
+  definition: Json;
+  /** sha256 of the canonical definition: an unchanged deploy makes no new version. */
+  hash: string;
+  createdAt: number;
+}
+
+export interface WorkflowRow {
+  tenant: string;
+  workflowId: string;
+  enabled: boolean;
+  latestVersion: number;
+  /** The version that triggers match; the latest one unless rolled back. */
+  activeVersion: number;
+  updatedAt: number;
+}
+
+export type ExecutionStatus =
+  | 'queued'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'skipped'
+  | 'cancelled'
+  | 'dead';
+
+export const FINAL_STATUSES: readonly ExecutionStatus[] = ['succeeded', 'failed', 'skipped', 'cancelled', 'dead'];
+
+/** 'workflow' runs a whole workflow version; 'step' runs one async step on its own. */
+export type ExecutionKind = 'workflow' | 'step';
+
+export interface ExecutionRow {
+  id: string;
+  tenant: string;
+  kind: ExecutionKind;
+  workflowId: string;
+  version: number;
+  /** The trigger occurrence (a change id); with workflow, version and step, the dedup key. */
+  triggerKey: string;
+  /** For kind 'step': which step of the parent this job runs. '' for a workflow execution. */
+  stepId: string;
+  parentId: string | null;
+  recordType: string;
+  recordId: string;
+  /** Executions sharing a lane run one at a time (invariant 4): tenant/type/id by default. */
+  lane: string;
+  status: ExecutionStatus;
+  /** Claims so far; the fencing token of the current lease. */
+  attempt: number;
+  runAt: number;
+  leaseUntil: number | null;
+  workerId: string | null;
+  rootChangeId: string;
+  depth: number;
+  /** Why it is skipped, failed or cancelled; null otherwise. */
+  reason: string | null;
+  /** Extra input: the trigger change summary, async step inputs. */
+  input: Json;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+export type NewExecution = Omit<
+  ExecutionRow,
+  'status' | 'attempt' | 'leaseUntil' | 'workerId' | 'reason' | 'startedAt' | 'finishedAt'
+>;
+
+export type StepStatus = 'succeeded' | 'failed' | 'skipped' | 'enqueued';
+
+export interface StepRow {
+  executionId: string;
+  stepId: string;
+  /** The execution attempt that wrote this checkpoint. */
+  attempt: number;
+  status: StepStatus;
+  output: Json;
+  error: string | null;
+  startedAt: number;
+  finishedAt: number;
+}
+
+export interface ExecutionFilter {
+  tenant: string;
+  status?: ExecutionStatus;
+  workflowId?: string;
+  recordType?: string;
+  recordId?: string;
+  rootChangeId?: string;
+  limit?: number;
+  /** Only executions created before this one (by creation order), for paging. */
+  before?: string;
+}
+
+export interface ClaimOptions {
+  workerId: string;
+  now: number;
+  leaseMs: number;
+  limit: number;
+}
+
+/** The lease a worker holds: every write it makes names it (fencing, invariant 5). */
+export interface Lease {
+  executionId: string;
+  attempt: number;
+}
