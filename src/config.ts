@@ -95,8 +95,8 @@ export function resolveConfig(raw: RawConfig = {}, env: NodeJS.ProcessEnv = {}, 
 export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
   const file = path ?? env.SWITCHYARD_CONFIG;
   if (!file) return resolveConfig({}, env);
-  const raw = parseDefinitionText(readFileSync(file, 'utf8'), file) ?? {};
-  return resolveConfig(raw as RawConfig, env, file);
+  const raw = (parseDefinitionText(readFileSync(file, 'utf8'), file) ?? {}) as RawConfig;
+  return resolveConfig(raw, env, file);
 }
 
 /** Where the store lives: --store flag, SWITCHYARD_STORE, or switchyard.db in the working directory. */

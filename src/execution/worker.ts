@@ -58,6 +58,8 @@ export class Worker {
   private async runLoop(): Promise<void> {
     while (!this.stopController.signal.aborted) {
       try {
+        // Re-arm before claiming: a wake-up that arrives while we claim must not be lost.
+        if (this.wake.signal.aborted) this.wake = new AbortController();
         await this.housekeeping();
         const claimed = await this.claimAndStart();
         if (claimed > 0 && this.inflight.size < this.settings.concurrency) continue;
@@ -71,9 +73,10 @@ export class Worker {
 
   /** Sleeps until woken (new work, a slot freed) or the poll interval / next scheduled run. */
   private async idle(): Promise<void> {
-    if (this.wake.signal.aborted) this.wake = new AbortController();
+    // Ready work that was not claimed waits for a busy lane: finishing executions wake us.
     const next = this.inflight.size < this.settings.concurrency ? await this.store.nextRunAt() : undefined;
-    const untilNext = next === undefined ? this.settings.pollMs : Math.max(0, next - this.clock.now());
+    const now = this.clock.now();
+    const untilNext = next === undefined || next <= now ? this.settings.pollMs : next - now;
     await this.clock.sleep(Math.min(this.settings.pollMs, untilNext), this.wake.signal);
   }
 

@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// The switchyard command line. Each command calls the same services as the HTTP API.
+import { Command, Option } from 'commander';
+import { fail } from './context.js';
+import { listExecutions, showExecution } from './commands/executions.js';
+import { serve } from './commands/serve.js';
+import { deploy, validate } from './commands/workflows.js';
+
+const program = new Command('switchyard')
+  .description('Workflow automation engine for CRM data')
+  .option('--store <location>', 'SQLite file or postgres:// URL (env SWITCHYARD_STORE; default ./switchyard.db)')
+  .option('--config <file>', 'YAML/JSON config: object types, tokens, worker, connectors (env SWITCHYARD_CONFIG)')
+  .option('--tenant <tenant>', 'tenant to act on', 'default')
+  .option('--json', 'print JSON');
+
+program.command('serve')
+  .description('serve the HTTP API and run a worker')
+  .option('--port <port>', 'port', process.env.PORT ?? '8080')
+  .option('--host <host>', 'interface to listen on', '127.0.0.1')
+  .option('--deploy <paths...>', 'deploy these workflow files or folders first')
+  .option('--no-worker', 'do not run executions in this process')
+  .action((opts: Record<string, unknown>) => serve({ ...program.opts<Record<string, unknown>>(), ...opts } as never));
+
+program.command('validate')
+  .description('check workflow files; every problem names the file and the path inside it')
+  .argument('<paths...>', 'files or folders')
+  .action((paths: string[]) => validate(paths, program.opts()));
+
+program.command('deploy')
+  .description('deploy workflow files; an unchanged definition makes no new version')
+  .argument('<paths...>', 'files or folders')
+  .action((paths: string[]) => deploy(paths, program.opts()));
+
+const executions = program.command('executions').description('inspect executions');
+executions.command('list', { isDefault: true })
+  .addOption(new Option('--status <status>').choices(['queued', 'running', 'succeeded', 'failed', 'skipped', 'cancelled', 'dead']))
+  .option('--workflow <id>')
+  .option('--record <type/id>')
+  .option('--limit <n>', 'how many', '20')
+  .action((opts: Record<string, unknown>) => listExecutions({ ...program.opts<Record<string, unknown>>(), ...opts } as never));
+executions.command('show').argument('<id>').action((id: string) => showExecution(id, program.opts()));
+
+program.parseAsync().catch(fail);

@@ -1,0 +1,57 @@
+// The one place an error becomes an HTTP response: RFC 9457 problem+json, naming the field.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ERRORS, isSwitchyardError, SwitchyardError, type ErrorCode } from '../errors.js';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  instance?: string;
+  errors?: { path: string; message: string; file?: string }[];
+  [extra: string]: unknown;
+}
+
+export function toProblem(error: unknown, instance?: string): Problem {
+  const e = normalize(error);
+  return {
+    type: `https://switchyard.dev/problems/${e.code.toLowerCase().replace(/_/g, '-')}`,
+    title: ERRORS[e.code].title,
+    status: e.status,
+    detail: e.message,
+    code: e.code,
+    instance,
+    ...(e.problems.length > 0 ? { errors: e.problems } : {}),
+    ...e.extra,
+  };
+}
+
+/** Maps framework and parser errors to our codes; anything unknown is INTERNAL (and logged). */
+function normalize(error: unknown): SwitchyardError {
+  if (isSwitchyardError(error)) return error;
+  const fe = error as Partial<FastifyError> & { validation?: { instancePath?: string; message?: string; params?: { missingProperty?: unknown } }[]; validationContext?: string };
+  if (fe.validation) {
+    const problems = fe.validation.map((v) => ({
+      path: `/${fe.validationContext ?? ''}${v.instancePath ?? ''}${typeof v.params?.missingProperty === 'string' ? `/${v.params.missingProperty}` : ''}`,
+      message: v.message ?? 'invalid',
+    }));
+    const unique = problems.filter((p, i) => problems.findIndex((q) => q.path === p.path) === i);
+    return new SwitchyardError('VALIDATION_FAILED', `${unique[0]?.path}: ${unique[0]?.message}`, { problems: unique });
+  }
+  if (fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (error instanceof SyntaxError)) {
+    return new SwitchyardError('MALFORMED_BODY', `the body is not valid JSON: ${fe.message ?? ''}`, { problems: [{ path: '', message: fe.message ?? 'invalid JSON' }] });
+  }
+  if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return new SwitchyardError('MALFORMED_BODY', `unsupported content type: ${fe.message ?? ''}`);
+  }
+  if (fe.statusCode === 404) return new SwitchyardError('NOT_FOUND', fe.message ?? 'not found');
+  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return new SwitchyardError('MALFORMED_BODY', fe.message ?? 'bad request');
+  return new SwitchyardError('INTERNAL', 'internal error', { cause: error });
+}
+
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
+  const problem = toProblem(error, request.url);
+  if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+  return reply.status(problem.status).type('application/problem+json').send(problem);
+}

@@ -1,0 +1,33 @@
+// Workflows: deploy a version (JSON or YAML), list, show with versions, enable, disable.
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import { parseDefinitionText } from '../../definitions/validate.js';
+import type { Engine } from '../../engine.js';
+
+const IdParams = Type.Object({ id: Type.String() });
+
+export const workflowRoutes = (engine: Engine): FastifyPluginAsync => async (app) => {
+  app.get('/workflows', { schema: { tags: ['workflows'], summary: 'List workflows' } }, async (request) => ({
+    items: await engine.workflows.list(request.tenant),
+  }));
+
+  app.put('/workflows/:id', {
+    schema: { tags: ['workflows'], summary: 'Deploy a definition (JSON or YAML); an unchanged one makes no new version', params: IdParams },
+  }, async (request, reply) => {
+    const { id } = request.params as { id: string };
+    const value = typeof request.body === 'string' ? parseDefinitionText(request.body, 'request body') : request.body;
+    const result = await engine.workflows.deploy(request.tenant, value, { expectedId: id });
+    return reply.status(result.created ? 201 : 200).send(result);
+  });
+
+  app.get('/workflows/:id', { schema: { tags: ['workflows'], summary: 'A workflow with all its versions', params: IdParams } }, async (request) => {
+    const { id } = request.params as { id: string };
+    return engine.workflows.show(request.tenant, id);
+  });
+
+  app.post('/workflows/:id/enable', { schema: { tags: ['workflows'], params: IdParams } }, async (request) =>
+    engine.workflows.setEnabled(request.tenant, (request.params as { id: string }).id, true));
+
+  app.post('/workflows/:id/disable', { schema: { tags: ['workflows'], params: IdParams } }, async (request) =>
+    engine.workflows.setEnabled(request.tenant, (request.params as { id: string }).id, false));
+};
