@@ -6,6 +6,7 @@ import { parseDuration } from './clock.js';
 import { parseDefinitionText, schemaProblems } from './definitions/validate.js';
 import { validationError } from './errors.js';
 import { resolveObjectTypes, type ObjectTypeSpec } from './records/object-types.js';
+import { DEFAULT_LOOP_LIMITS, type LoopLimits } from './execution/loop-guard.js';
 
 const Duration = Type.Union([Type.String(), Type.Number()]);
 const FieldSpecSchema = Type.Object({
@@ -36,6 +37,17 @@ export const ConfigSchema = Type.Object({
     poll: Type.Optional(Duration),
     sweep: Type.Optional(Duration),
   }, { additionalProperties: false })),
+  /** Run-time loop guards: defaults for every tenant, and per-tenant overrides. */
+  loops: Type.Optional(Type.Object({
+    maxDepth: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    budget: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+    tenants: Type.Optional(Type.Record(Type.String(), Type.Object({
+      maxDepth: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+      budget: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+    }, { additionalProperties: false }))),
+    /** Longest chain the dependency graph reports as too deep. Default 3. */
+    maxChainDepth: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  }, { additionalProperties: false })),
   connectors: Type.Optional(Type.Array(Type.Unknown())),
   outbound: Type.Optional(Type.Object({ allow: Type.Optional(Type.Array(Type.String())) }, { additionalProperties: false })),
   secretsFile: Type.Optional(Type.String()),
@@ -58,6 +70,9 @@ export interface WorkerSettings {
 
 export interface ResolvedConfig {
   objectTypes: Map<string, ObjectTypeSpec>;
+  /** Loop limits for a tenant: its override, else the defaults (depth 5, budget 25). */
+  loopLimits(tenant: string): LoopLimits;
+  maxChainDepth: number;
   /** token -> tenant; empty means open mode (tenant "default"). */
   tokens: Map<string, string>;
   worker: WorkerSettings;
@@ -79,6 +94,8 @@ export function resolveConfig(raw: RawConfig = {}, env: NodeJS.ProcessEnv = {}, 
   const config: ResolvedConfig = {
     objectTypes: resolveObjectTypes(raw.objects ?? {}),
     tokens,
+    loopLimits: (tenant) => ({ ...DEFAULT_LOOP_LIMITS, ...stripUndefined(raw.loops ?? {}), ...stripUndefined(raw.loops?.tenants?.[tenant] ?? {}) }),
+    maxChainDepth: raw.loops?.maxChainDepth ?? 3,
     worker: Object.freeze({
       concurrency: w.concurrency ?? 16,
       batchSize: w.batchSize ?? 32,
@@ -89,6 +106,13 @@ export function resolveConfig(raw: RawConfig = {}, env: NodeJS.ProcessEnv = {}, 
     raw,
   };
   return Object.freeze(config);
+}
+
+function stripUndefined(value: { maxDepth?: number; budget?: number }): Partial<LoopLimits> {
+  const out: Partial<LoopLimits> = {};
+  if (value.maxDepth !== undefined) out.maxDepth = value.maxDepth;
+  if (value.budget !== undefined) out.budget = value.budget;
+  return out;
 }
 
 /** Reads a YAML/JSON config file (or none) plus the environment. */

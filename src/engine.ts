@@ -4,6 +4,7 @@ import { systemClock, type Clock } from './clock.js';
 import { resolveConfig, type ResolvedConfig } from './config.js';
 import { ConditionStats } from './conditions/ordering.js';
 import { SwitchyardError } from './errors.js';
+import { LoopGuard } from './execution/loop-guard.js';
 import { ExecutionRunner } from './execution/runner.js';
 import { Worker } from './execution/worker.js';
 import { EngineEvents } from './observability/events.js';
@@ -44,7 +45,7 @@ export function createEngine(options: EngineOptions): Engine {
   const events = new EngineEvents();
   const validator = new RecordValidator(config.objectTypes);
   const catalog = new Catalog(store, config.objectTypes);
-  const writeDeps: WriteDeps = { clock, validator };
+  const writeDeps: WriteDeps = { clock, validator, loopGuard: new LoopGuard((tenant) => config.loopLimits(tenant)) };
   const connector = (_tenant: string, name: string): ResolvedConnector => {
     throw new SwitchyardError('VALIDATION_FAILED', `connector "${name}" is not configured`);
   };
@@ -58,7 +59,7 @@ export function createEngine(options: EngineOptions): Engine {
     clock,
     events,
     records: new RecordsService(store, catalog, validator, clock, writeDeps),
-    workflows: new WorkflowsService(store, catalog, config.objectTypes, clock),
+    workflows: new WorkflowsService(store, catalog, config.objectTypes, clock, config.maxChainDepth),
     executions: new ExecutionsService(store),
     worker,
     async start() {

@@ -123,6 +123,7 @@ function firstLine(message: string): string {
 export function fieldsRead(ast: unknown, variable: 'record' | 'previous' = 'record'): string[] {
   const found = new Set<string>();
   const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
     if (!node || typeof node !== 'object') return;
     const n = node as { op?: unknown; args?: unknown };
     if ((n.op === '.' || n.op === '.?') && Array.isArray(n.args)) {

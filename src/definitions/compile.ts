@@ -2,7 +2,7 @@
 // type-checked here, at deploy, so a field-name typo never reaches run time.
 import { actionSpec } from '../actions/catalog.js';
 import type { ActionSpec } from '../actions/types.js';
-import { CelScope, type CelProgram } from '../conditions/cel.js';
+import { CelScope, fieldsRead, type CelProgram } from '../conditions/cel.js';
 import { validationError, type FieldProblem } from '../errors.js';
 import type { ObjectTypeSpec } from '../records/object-types.js';
 import type { Condition, StepDefinition, WorkflowDefinition } from './schema.js';
@@ -11,6 +11,8 @@ export interface CompiledCondition {
   index: number;
   name: string;
   program: CelProgram;
+  /** Fields of `record` it reads (for re-entry rules and the dependency graph). */
+  fieldsRead: string[];
 }
 
 export interface CompiledStep {
@@ -57,7 +59,7 @@ export function compileWorkflow(
     if (!result.ok) problems.push({ path, message: `invalid CEL: ${result.error}` });
     else if (result.program.resultType !== 'bool' && result.program.resultType !== 'dyn') {
       problems.push({ path, message: `a condition must be a bool expression, this one returns ${result.program.resultType}` });
-    } else conditions.push({ index, name: name ?? expr, program: result.program });
+    } else conditions.push({ index, name: name ?? expr, program: result.program, fieldsRead: fieldsRead(result.program.ast) });
   });
 
   const steps: CompiledStep[] = [];

@@ -45,7 +45,8 @@ export class ExecutionRunner {
       const wf = await this.deps.catalog.version(exec.tenant, exec.workflowId, exec.version);
       const change = await this.deps.store.getChange(exec.tenant, exec.triggerKey);
       const state: RunState = { exec, lease, wf, change, signal };
-      const done = new Set((await this.deps.store.listSteps(exec.id)).map((s) => s.stepId));
+      // A failed step is not done: a dead-letter replay runs it again; every other checkpoint stands.
+      const done = new Set((await this.deps.store.listSteps(exec.id)).filter((s) => s.status !== 'failed').map((s) => s.stepId));
       if (exec.kind === 'workflow' && done.size === 0) {
         const skip = await this.checkConditions(state);
         if (skip) return await this.finish(state, 'skipped', skip);
@@ -145,7 +146,7 @@ export class ExecutionRunner {
           const writes = action.plan(step.compiled, this.stepContext(state, step, cel));
           const results: Json[] = [];
           for (const write of writes) {
-            const parent = { rootChangeId: exec.rootChangeId, depth: exec.depth, executionId: exec.id, workflowId: exec.workflowId, version: exec.version };
+            const parent = { rootChangeId: exec.rootChangeId, depth: exec.depth, executionId: exec.id, workflowId: exec.workflowId, version: exec.version, path: executionPath(exec) };
             const actor = { kind: 'workflow' as const, workflowId: exec.workflowId, version: exec.version, executionId: exec.id, stepId: step.definition.id };
             const common = { tenant: exec.tenant, type: write.type, actor, parent };
             const result = await applyWrite(tx, catalog,
@@ -216,6 +217,12 @@ export class ExecutionRunner {
       connector: (name) => this.deps.connector(exec.tenant, name),
     };
   }
+}
+
+/** The workflows that led to this execution, itself included (recorded at queue time). */
+function executionPath(exec: ExecutionRow): string[] {
+  const input = exec.input as { path?: unknown } | null;
+  return Array.isArray(input?.path) ? input.path.filter((p): p is string => typeof p === 'string') : [exec.workflowId];
 }
 
 function conditionKey(wf: CompiledWorkflow, index: number): string {

@@ -10,6 +10,12 @@ import type { ObjectTypeSpec } from '../records/object-types.js';
 import type { Store } from '../store/port.js';
 import type { Json, WorkflowRow, WorkflowVersionRow } from '../store/types.js';
 import type { Catalog } from './catalog.js';
+import { analyzeWorkflows, assertNoUnguardedCycles, type GraphReport } from '../graph/index.js';
+
+export interface DeployOptions {
+  /** Skip the cycle check (for simulations and tests of the run-time guards). */
+  allowCycles?: boolean;
+}
 
 export interface DeployResult {
   workflowId: string;
@@ -24,6 +30,7 @@ export class WorkflowsService {
     private readonly catalog: Catalog,
     private readonly types: Map<string, ObjectTypeSpec>,
     private readonly clock: Clock,
+    private readonly maxChainDepth = 3,
   ) {}
 
   /** Checks a definition fully (shape, CEL, fields) without deploying it. */
@@ -37,13 +44,38 @@ export class WorkflowsService {
     return this.check(parseDefinitionText(text, file), file);
   }
 
-  async deploy(tenant: string, value: unknown, options: { expectedId?: string; file?: string } = {}): Promise<DeployResult> {
-    const definition = this.check(value, options.file);
-    if (options.expectedId && definition.id !== options.expectedId) {
-      throw new SwitchyardError('WORKFLOW_INVALID', `the definition's id "${definition.id}" does not match the URL's "${options.expectedId}"`, {
-        problems: [{ path: '/id', message: `must be "${options.expectedId}"` }],
-      });
+  /** The dependency graph of the tenant's active workflows, with `pending` definitions in place of theirs. */
+  async graph(tenant: string, pending: WorkflowDefinition[] = []): Promise<GraphReport> {
+    const byId = new Map((await this.activeDefinitions(tenant)).map((d) => [d.id, d]));
+    for (const d of pending) byId.set(d.id, d);
+    return analyzeWorkflows([...byId.values()], this.types, { maxChainDepth: this.maxChainDepth });
+  }
+
+  async deploy(tenant: string, value: unknown, options: DeployOptions & { expectedId?: string; file?: string } = {}): Promise<DeployResult> {
+    const [result] = await this.deployMany(tenant, [{ value, file: options.file }], options);
+    return result as DeployResult;
+  }
+
+  /**
+   * Deploys a set of definitions, checked together first: any invalid one, or an unguarded cycle
+   * among them and the tenant's active workflows, refuses the whole set (nothing is deployed).
+   */
+  async deployMany(tenant: string, items: { value: unknown; file?: string }[], options: DeployOptions & { expectedId?: string } = {}): Promise<DeployResult[]> {
+    const definitions = items.map((item) => this.check(item.value, item.file));
+    for (const definition of definitions) {
+      if (options.expectedId && definition.id !== options.expectedId) {
+        throw new SwitchyardError('WORKFLOW_INVALID', `the definition's id "${definition.id}" does not match the URL's "${options.expectedId}"`, {
+          problems: [{ path: '/id', message: `must be "${options.expectedId}"` }],
+        });
+      }
     }
+    if (!options.allowCycles) assertNoUnguardedCycles(await this.graph(tenant, definitions));
+    const results: DeployResult[] = [];
+    for (const definition of definitions) results.push(await this.deployChecked(tenant, definition));
+    return results;
+  }
+
+  private async deployChecked(tenant: string, definition: WorkflowDefinition): Promise<DeployResult> {
     const hash = hashDefinition(definition);
     const now = this.clock.now();
     const result = await this.store.transaction(async (tx) => {

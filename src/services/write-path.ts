@@ -11,6 +11,7 @@ import type { StoreTx } from '../store/port.js';
 import type { Actor, Cause, ChangeRow, Json, NewExecution, RecordData, RecordRow } from '../store/types.js';
 import type { CompiledWorkflow } from '../definitions/compile.js';
 import { CatalogStaleError, type TenantCatalog } from './catalog.js';
+import type { LoopGuard } from '../execution/loop-guard.js';
 
 export type WriteOperation =
   | { op: 'create'; data: Record<string, Json> }
@@ -39,7 +40,7 @@ export interface WriteDeps {
   clock: Clock;
   validator: RecordValidator;
   /** Decides, per matched workflow, whether to queue it or record it as stopped by a loop guard. */
-  plan?: (wf: CompiledWorkflow, change: ChangeRow, base: NewExecution) => Promise<NewExecution>;
+  loopGuard?: LoopGuard;
 }
 
 export async function applyWrite(tx: StoreTx, catalog: TenantCatalog, cmd: WriteCommand, deps: WriteDeps): Promise<WriteResult> {
@@ -123,10 +124,10 @@ async function queueExecutions(tx: StoreTx, catalog: TenantCatalog, change: Chan
       runAt: change.at,
       rootChangeId: change.cause.rootChangeId,
       depth: change.cause.depth,
-      input: { operation: change.operation, changedFields: change.changedFields, causedBy: cmd.parent?.executionId ?? null },
+      input: { operation: change.operation, changedFields: change.changedFields, causedBy: cmd.parent?.executionId ?? null, path: [...(change.cause.path ?? []), wf.id] },
       createdAt: change.at,
     };
-    rows.push(deps.plan ? await deps.plan(wf, change, base) : base);
+    rows.push(deps.loopGuard ? await deps.loopGuard.check(tx, wf, change, base, rows.filter((r) => r.status !== 'skipped').length) : base);
   }
   return tx.insertExecutions(rows);
 }

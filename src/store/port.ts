@@ -1,7 +1,11 @@
 // The one store port. Engine code above src/store talks only to these interfaces; the SQLite and
 // PostgreSQL adapters implement them and one contract suite (test/contract) checks both.
 import type {
+  AlertRow,
+  AttemptRow,
+  BreakerRow,
   ChangeRow,
+  EffectRow,
   ClaimOptions,
   ExecutionFilter,
   ExecutionRow,
@@ -52,6 +56,20 @@ export interface StoreTx {
   saveStep(step: StepRow): Promise<void>;
   /** Ends or requeues the execution under the lease; throws StaleLeaseError when fenced out. */
   finishExecution(lease: Lease, update: ExecutionUpdate): Promise<void>;
+
+  // Loop guards (read inside the write that would trigger the next execution).
+  /** How many executions a root change has caused so far, in any state. */
+  countExecutionsByRoot(tenant: string, rootChangeId: string): Promise<number>;
+  /** When this workflow last ran (or was queued to run) for this record; skipped ones do not count. */
+  lastExecutionAt(tenant: string, workflowId: string, recordType: string, recordId: string): Promise<number | undefined>;
+
+  insertAlert(alert: AlertRow): Promise<void>;
+  /** The effect ledger: an external step looks here before it calls out, and writes here after. */
+  getEffect(tenant: string, key: string): Promise<EffectRow | undefined>;
+  saveEffect(effect: EffectRow): Promise<void>;
+  recordAttempt(attempt: AttemptRow): Promise<void>;
+  getBreaker(tenant: string, key: string): Promise<BreakerRow | undefined>;
+  putBreaker(row: BreakerRow): Promise<void>;
 }
 
 export interface ExecutionUpdate {
@@ -91,6 +109,16 @@ export interface Store {
   listExecutions(filter: ExecutionFilter): Promise<ExecutionRow[]>;
   listSteps(executionId: string): Promise<StepRow[]>;
   countExecutionsByStatus(tenant?: string): Promise<Partial<Record<ExecutionStatus, number>>>;
+  listAlerts(tenant: string, limit: number): Promise<AlertRow[]>;
+  listAttempts(executionId: string): Promise<AttemptRow[]>;
+  listBreakers(tenant: string): Promise<BreakerRow[]>;
+  /**
+   * Puts executions in one of `from` statuses back in the queue to run at `now` (dead-letter
+   * replay). Checkpointed steps stay done, so a replay never repeats them. Returns the ids moved.
+   */
+  requeueExecutions(tenant: string, ids: string[], from: ExecutionStatus[], now: number): Promise<string[]>;
+  /** Ends executions in one of `from` statuses as cancelled with a reason. Returns the ids moved. */
+  cancelExecutions(tenant: string, ids: string[], from: ExecutionStatus[], reason: string, now: number): Promise<string[]>;
 
   // The worker's side.
   /**

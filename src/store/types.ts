@@ -30,6 +30,8 @@ export interface Cause {
   executionId?: string;
   workflowId?: string;
   version?: number;
+  /** The workflows that led here, root first: the causal path loop alerts show. */
+  path?: string[];
 }
 
 export interface ChangeRow {
@@ -120,7 +122,12 @@ export interface ExecutionRow {
 export type NewExecution = Omit<
   ExecutionRow,
   'status' | 'attempt' | 'leaseUntil' | 'workerId' | 'reason' | 'startedAt' | 'finishedAt'
->;
+> & {
+  /** 'skipped' records an execution a loop guard stopped before it could run (invariant 6). */
+  status?: 'queued' | 'skipped';
+  reason?: string | null;
+  finishedAt?: number | null;
+};
 
 export type StepStatus = 'succeeded' | 'failed' | 'skipped' | 'enqueued';
 
@@ -159,4 +166,50 @@ export interface ClaimOptions {
 export interface Lease {
   executionId: string;
   attempt: number;
+}
+
+/** Something an operator must see: a loop stopped, an execution dead-lettered, a breaker opened. */
+export interface AlertRow {
+  id: string;
+  tenant: string;
+  kind: 'loop' | 'dead_letter' | 'breaker_open' | 'breaker_closed' | 'delivery_failed';
+  severity: 'info' | 'warning' | 'critical';
+  message: string;
+  details: Json;
+  at: number;
+}
+
+/** The effect ledger: one row per external side effect, keyed by its idempotency key. */
+export interface EffectRow {
+  tenant: string;
+  key: string;
+  executionId: string;
+  stepId: string;
+  /** Which action (or fallback) produced it, e.g. "email.send". */
+  action: string;
+  result: Json;
+  at: number;
+}
+
+/** One failed try of a step: the dead-letter list shows every one. */
+export interface AttemptRow {
+  executionId: string;
+  stepId: string;
+  /** The execution attempt (lease) it ran under. */
+  attempt: number;
+  action: string;
+  error: string;
+  code: string;
+  retryable: boolean;
+  startedAt: number;
+  finishedAt: number;
+}
+
+/** A circuit breaker's persisted state, shared by every process on the store. */
+export interface BreakerRow {
+  tenant: string;
+  /** "connector:<name>" or "workflow:<id>". */
+  key: string;
+  state: Json;
+  updatedAt: number;
 }

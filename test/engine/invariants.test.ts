@@ -4,6 +4,7 @@ import { createEngine } from '../../src/engine.js';
 import { resolveConfig } from '../../src/config.js';
 import type { Store, StoreTx } from '../../src/store/port.js';
 import { isSwitchyardError } from '../../src/errors.js';
+import type { WriteResult } from '../../src/services/write-path.js';
 import { sqliteEngine, USER, type TestEngine } from '../helpers/engine.js';
 
 const open: TestEngine[] = [];
@@ -64,7 +65,7 @@ describe('invariant 2: one execution per (workflow version, trigger occurrence)'
     await e.records.create('default', 'deal', { name: 'Acme' }, USER, 'd1');
     const [exec] = await e.store.listExecutions({ tenant: 'default' });
     expect(exec).toBeDefined();
-    const again = { ...exec!, id: 'another-id' };
+    const again = { ...exec!, id: 'another-id', status: 'queued' as const };
     const inserted = await e.store.transaction((tx) => tx.insertExecutions([again, { ...again, id: 'third-id' }]));
     expect(inserted).toBe(0);
     expect(await e.store.listExecutions({ tenant: 'default' })).toHaveLength(1);
@@ -118,7 +119,7 @@ describe('invariant 4: no lost update; one execution per record at a time', () =
     expect(refused).toHaveLength(999);
     const deal = await e.records.get('default', 'deal', 'd1');
     expect(deal.version).toBe(2);
-    expect(deal.data.amount).toBe((won[0] as PromiseFulfilledResult<{ record: { data: { amount: number } } }>).value.record.data.amount);
+    expect(deal.data.amount).toBe((won[0] as PromiseFulfilledResult<WriteResult>).value.record?.data.amount);
     expect(await e.records.history('default', 'deal', 'd1')).toHaveLength(2);
   });
 

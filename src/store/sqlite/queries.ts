@@ -23,7 +23,6 @@ export const Q = {
   getRevision: `SELECT revision FROM catalog WHERE tenant = @tenant`,
   bumpRevision: `INSERT INTO catalog (tenant, revision) VALUES (@tenant, 1)
     ON CONFLICT (tenant) DO UPDATE SET revision = revision + 1 RETURNING revision`,
-  listTenants: `SELECT tenant FROM catalog ORDER BY tenant`,
   getWorkflow: `SELECT * FROM workflows WHERE tenant = @tenant AND workflow_id = @workflowId`,
   listWorkflows: `SELECT * FROM workflows WHERE tenant = @tenant ORDER BY workflow_id`,
   upsertWorkflow: `INSERT INTO workflows (tenant, workflow_id, enabled, latest_version, active_version, updated_at)
@@ -41,11 +40,14 @@ export const Q = {
 
   // executions --------------------------------------------------------------------------------
   insertExecution: `INSERT INTO executions (id, tenant, kind, workflow_id, version, trigger_key, step_id, parent_id,
-      record_type, record_id, lane, status, attempt, run_at, root_change_id, depth, input, created_at)
+      record_type, record_id, lane, status, attempt, run_at, root_change_id, depth, input, created_at, reason, finished_at)
     VALUES (@id, @tenant, @kind, @workflowId, @version, @triggerKey, @stepId, @parentId,
-      @recordType, @recordId, @lane, 'queued', 0, @runAt, @rootChangeId, @depth, @input, @createdAt)
+      @recordType, @recordId, @lane, @status, 0, @runAt, @rootChangeId, @depth, @input, @createdAt, @reason, @finishedAt)
     ON CONFLICT (tenant, workflow_id, version, trigger_key, step_id) DO NOTHING`,
   getExecution: `SELECT * FROM executions WHERE tenant = @tenant AND id = @id`,
+  /** Tenants with ready work, the one waiting longest first (claim fairness). */
+  readyTenants: `SELECT tenant, MIN(run_at) AS oldest FROM executions
+    WHERE status = 'queued' AND run_at <= @now GROUP BY tenant ORDER BY oldest, tenant`,
   /** Ready work of one tenant, oldest first, skipping lanes that already run something. */
   readyForTenant: `SELECT e.* FROM executions e
     WHERE e.status = 'queued' AND e.tenant = @tenant AND e.run_at <= @now
@@ -65,6 +67,29 @@ export const Q = {
   nextRunAt: `SELECT MIN(run_at) AS at FROM executions WHERE status = 'queued'`,
   countByStatus: `SELECT status, COUNT(*) AS n FROM executions GROUP BY status`,
   countByStatusForTenant: `SELECT status, COUNT(*) AS n FROM executions WHERE tenant = @tenant GROUP BY status`,
+
+  countByRoot: `SELECT COUNT(*) AS n FROM executions WHERE root_change_id = @rootChangeId AND tenant = @tenant`,
+  lastExecutionAt: `SELECT MAX(created_at) AS at FROM executions
+    WHERE tenant = @tenant AND workflow_id = @workflowId AND record_type = @recordType AND record_id = @recordId AND status != 'skipped'`,
+  /** Dead-letter replay: back to the queue; checkpointed steps stay done. */
+  requeue: `UPDATE executions SET status = 'queued', run_at = @now, reason = NULL, finished_at = NULL
+    WHERE tenant = @tenant AND id = @id AND status IN (SELECT value FROM json_each(@from)) RETURNING id`,
+  cancel: `UPDATE executions SET status = 'cancelled', reason = @reason, finished_at = @now
+    WHERE tenant = @tenant AND id = @id AND status IN (SELECT value FROM json_each(@from)) RETURNING id`,
+
+  // alerts, effects, attempts, breakers ---------------------------------------------------------
+  insertAlert: `INSERT INTO alerts (id, tenant, kind, severity, message, details, at) VALUES (@id, @tenant, @kind, @severity, @message, @details, @at)`,
+  listAlerts: `SELECT * FROM alerts WHERE tenant = @tenant ORDER BY seq DESC LIMIT @limit`,
+  getEffect: `SELECT * FROM effects WHERE tenant = @tenant AND key = @key`,
+  saveEffect: `INSERT INTO effects (tenant, key, execution_id, step_id, action, result, at)
+    VALUES (@tenant, @key, @executionId, @stepId, @action, @result, @at) ON CONFLICT (tenant, key) DO NOTHING`,
+  recordAttempt: `INSERT INTO attempts (execution_id, step_id, attempt, action, error, code, retryable, started_at, finished_at)
+    VALUES (@executionId, @stepId, @attempt, @action, @error, @code, @retryable, @startedAt, @finishedAt)`,
+  listAttempts: `SELECT * FROM attempts WHERE execution_id = @executionId ORDER BY seq`,
+  getBreaker: `SELECT * FROM breakers WHERE tenant = @tenant AND key = @key`,
+  putBreaker: `INSERT INTO breakers (tenant, key, state, updated_at) VALUES (@tenant, @key, @state, @updatedAt)
+    ON CONFLICT (tenant, key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
+  listBreakers: `SELECT * FROM breakers WHERE tenant = @tenant ORDER BY key`,
 
   // steps -------------------------------------------------------------------------------------
   saveStep: `INSERT INTO steps (execution_id, step_id, attempt, status, output, error, started_at, finished_at)

@@ -1,5 +1,5 @@
 // SQLite rows <-> port rows. JSON columns are TEXT; booleans are 0/1.
-import type { ChangeRow, ExecutionRow, NewExecution, RecordRow, StepRow, WorkflowRow, WorkflowVersionRow } from '../types.js';
+import type { AlertRow, AttemptRow, BreakerRow, ChangeRow, EffectRow, ExecutionRow, NewExecution, RecordRow, StepRow, WorkflowRow, WorkflowVersionRow } from '../types.js';
 
 export interface RecordSql { tenant: string; type: string; id: string; version: number; data: string; created_at: number; updated_at: number }
 export interface ChangeSql {
@@ -56,7 +56,9 @@ export const execution = (r: ExecutionSql): ExecutionRow => ({
   createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at,
 });
 
-export const executionParams = (e: NewExecution): Record<string, unknown> => ({ ...e, input: JSON.stringify(e.input) });
+export const executionParams = (e: NewExecution): Record<string, unknown> => ({
+  ...e, input: JSON.stringify(e.input), status: e.status ?? 'queued', reason: e.reason ?? null, finishedAt: e.finishedAt ?? null,
+});
 
 export const step = (r: StepSql): StepRow => ({
   executionId: r.execution_id, stepId: r.step_id, attempt: r.attempt, status: r.status as StepRow['status'],
@@ -64,3 +66,21 @@ export const step = (r: StepSql): StepRow => ({
 });
 
 export const stepParams = (s: StepRow): Record<string, unknown> => ({ ...s, output: JSON.stringify(s.output ?? null) });
+
+export interface AlertSql { id: string; tenant: string; kind: string; severity: string; message: string; details: string; at: number }
+export const alert = (r: AlertSql): AlertRow => ({
+  id: r.id, tenant: r.tenant, kind: r.kind as AlertRow['kind'], severity: r.severity as AlertRow['severity'], message: r.message, details: parse(r.details), at: r.at,
+});
+export interface EffectSql { tenant: string; key: string; execution_id: string; step_id: string; action: string; result: string; at: number }
+export const effect = (r: EffectSql): EffectRow => ({
+  tenant: r.tenant, key: r.key, executionId: r.execution_id, stepId: r.step_id, action: r.action, result: parse(r.result), at: r.at,
+});
+export interface AttemptSql {
+  execution_id: string; step_id: string; attempt: number; action: string; error: string; code: string; retryable: number; started_at: number; finished_at: number;
+}
+export const attempt = (r: AttemptSql): AttemptRow => ({
+  executionId: r.execution_id, stepId: r.step_id, attempt: r.attempt, action: r.action, error: r.error, code: r.code,
+  retryable: r.retryable === 1, startedAt: r.started_at, finishedAt: r.finished_at,
+});
+export interface BreakerSql { tenant: string; key: string; state: string; updated_at: number }
+export const breaker = (r: BreakerSql): BreakerRow => ({ tenant: r.tenant, key: r.key, state: parse(r.state), updatedAt: r.updated_at });

@@ -2,10 +2,11 @@
 // better-sqlite3 is synchronous; the port is async, so every operation runs under one mutex and
 // a transaction is BEGIN IMMEDIATE ... COMMIT around the caller's async function.
 import Database from 'better-sqlite3';
-import { StaleLeaseError } from '../../errors.js';
+import { StaleLeaseError, SwitchyardError } from '../../errors.js';
+import { TenantRotation } from '../claim-fairness.js';
 import type { ExecutionUpdate, Store, StoreCapabilities, StoreTx } from '../port.js';
 import type {
-  ChangeRow, ClaimOptions, ExecutionFilter, ExecutionRow, ExecutionStatus, Lease, NewExecution,
+  AlertRow, AttemptRow, BreakerRow, ChangeRow, ClaimOptions, ExecutionFilter, ExecutionRow, ExecutionStatus, Lease, NewExecution,
   RecordRow, StepRow, WorkflowRow, WorkflowVersionRow,
 } from '../types.js';
 import { MIGRATIONS } from './migrations/index.js';
@@ -26,6 +27,7 @@ export class SqliteStore implements Store {
   private readonly statements = new Map<string, Database.Statement>();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly wakeListeners = new Set<() => void>();
+  private readonly tenantRotation = new TenantRotation();
 
   constructor(options: SqliteStoreOptions) {
     this.db = new Database(options.path);
@@ -103,7 +105,15 @@ export class SqliteStore implements Store {
       return row && map.record(row);
     },
     insertRecord: async (row) => {
-      this.run(Q.insertRecord, map.recordParams(row));
+      try {
+        this.run(Q.insertRecord, map.recordParams(row));
+      } catch (error) {
+        // The engine must not need the driver's error codes: a duplicate is RECORD_EXISTS on both stores.
+        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+          throw new SwitchyardError('RECORD_EXISTS', `${row.type} ${row.id} exists`, { cause: error });
+        }
+        throw error;
+      }
     },
     updateRecord: async (row, expectedVersion) => this.run(Q.updateRecord, { ...map.recordParams(row), expectedVersion }) === 1,
     deleteRecord: async (tenant, type, id, expectedVersion) => this.run(Q.deleteRecord, { tenant, type, id, expectedVersion }) === 1,
@@ -140,6 +150,29 @@ export class SqliteStore implements Store {
       this.run(Q.saveStep, map.stepParams(step));
     },
     finishExecution: async (lease, update) => this.finish(lease, update),
+    countExecutionsByRoot: async (tenant, rootChangeId) => (this.get<{ n: number }>(Q.countByRoot, { tenant, rootChangeId }) as { n: number }).n,
+    lastExecutionAt: async (tenant, workflowId, recordType, recordId) =>
+      this.get<{ at: number | null }>(Q.lastExecutionAt, { tenant, workflowId, recordType, recordId })?.at ?? undefined,
+    insertAlert: async (a) => {
+      this.run(Q.insertAlert, { ...a, details: JSON.stringify(a.details) });
+    },
+    getEffect: async (tenant, key) => {
+      const row = this.get<map.EffectSql>(Q.getEffect, { tenant, key });
+      return row && map.effect(row);
+    },
+    saveEffect: async (e) => {
+      this.run(Q.saveEffect, { ...e, result: JSON.stringify(e.result) });
+    },
+    recordAttempt: async (a) => {
+      this.run(Q.recordAttempt, { ...a, retryable: a.retryable ? 1 : 0 });
+    },
+    getBreaker: async (tenant, key) => {
+      const row = this.get<map.BreakerSql>(Q.getBreaker, { tenant, key });
+      return row && map.breaker(row);
+    },
+    putBreaker: async (b) => {
+      this.run(Q.putBreaker, { ...b, state: JSON.stringify(b.state) });
+    },
   };
 
   private finish(lease: Lease, update: ExecutionUpdate): void {
@@ -236,11 +269,35 @@ export class SqliteStore implements Store {
     });
   }
 
+  listAlerts(tenant: string, limit: number): Promise<AlertRow[]> {
+    return this.exclusive(() => this.all<map.AlertSql>(Q.listAlerts, { tenant, limit }).map(map.alert));
+  }
+
+  listAttempts(executionId: string): Promise<AttemptRow[]> {
+    return this.exclusive(() => this.all<map.AttemptSql>(Q.listAttempts, { executionId }).map(map.attempt));
+  }
+
+  listBreakers(tenant: string): Promise<BreakerRow[]> {
+    return this.exclusive(() => this.all<map.BreakerSql>(Q.listBreakers, { tenant }).map(map.breaker));
+  }
+
+  requeueExecutions(tenant: string, ids: string[], from: ExecutionStatus[], now: number): Promise<string[]> {
+    return this.exclusive(() => this.db.transaction(() =>
+      ids.filter((id) => this.get(Q.requeue, { tenant, id, from: JSON.stringify(from), now })))());
+  }
+
+  cancelExecutions(tenant: string, ids: string[], from: ExecutionStatus[], reason: string, now: number): Promise<string[]> {
+    return this.exclusive(() => this.db.transaction(() =>
+      ids.filter((id) => this.get(Q.cancel, { tenant, id, from: JSON.stringify(from), reason, now })))());
+  }
+
   claimExecutions(options: ClaimOptions): Promise<ExecutionRow[]> {
     return this.exclusive(() =>
       this.db.transaction(() => {
-        // Round-robin over tenants so one tenant's backlog cannot starve another's.
-        const tenants = this.all<{ tenant: string }>(Q.listTenants).map((r) => r.tenant);
+        // Round-robin over tenants so one tenant's backlog cannot starve another's. Tenants come
+        // from the ready executions themselves (not the catalog, which a tenant may lack).
+        const ready = this.all<{ tenant: string }>(Q.readyTenants, { now: options.now }).map((r) => r.tenant);
+        const tenants = this.tenantRotation.pick(ready, options.limit);
         const perTenant = tenants.map((tenant) =>
           this.all<map.ExecutionSql>(Q.readyForTenant, { tenant, now: options.now, limit: options.limit * 2 }));
         const lanes = new Set<string>();

@@ -63,4 +63,31 @@ CREATE TABLE steps (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'guards-failures-alerts',
+    sql: `
+CREATE INDEX executions_by_workflow_record ON executions (tenant, workflow_id, record_type, record_id, created_at);
+CREATE TABLE alerts (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, tenant TEXT NOT NULL, kind TEXT NOT NULL,
+  severity TEXT NOT NULL, message TEXT NOT NULL, details TEXT NOT NULL, at INTEGER NOT NULL
+);
+CREATE INDEX alerts_by_tenant ON alerts (tenant, seq);
+CREATE TABLE effects (
+  tenant TEXT NOT NULL, key TEXT NOT NULL, execution_id TEXT NOT NULL, step_id TEXT NOT NULL,
+  action TEXT NOT NULL, result TEXT NOT NULL, at INTEGER NOT NULL,
+  PRIMARY KEY (tenant, key)
+);
+CREATE TABLE attempts (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, execution_id TEXT NOT NULL, step_id TEXT NOT NULL, attempt INTEGER NOT NULL,
+  action TEXT NOT NULL, error TEXT NOT NULL, code TEXT NOT NULL, retryable INTEGER NOT NULL,
+  started_at INTEGER NOT NULL, finished_at INTEGER NOT NULL
+);
+CREATE INDEX attempts_by_execution ON attempts (execution_id, seq);
+CREATE TABLE breakers (
+  tenant TEXT NOT NULL, key TEXT NOT NULL, state TEXT NOT NULL, updated_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant, key)
+);
+`,
+  },
 ];
