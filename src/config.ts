@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
 import { parseDuration } from './clock.js';
 import { parseDefinitionText, schemaProblems } from './definitions/validate.js';
-import { validationError } from './errors.js';
+import { isSwitchyardError, validationError } from './errors.js';
+import { resolveConnectors, type ConnectorRuntime } from './actions/connectors/config.js';
+import { resolveBreakerConfig, type BreakerConfig } from './execution/circuit-breaker.js';
 import { resolveObjectTypes, type ObjectTypeSpec } from './records/object-types.js';
 import { DEFAULT_LOOP_LIMITS, type LoopLimits } from './execution/loop-guard.js';
 
@@ -48,8 +50,20 @@ export const ConfigSchema = Type.Object({
     /** Longest chain the dependency graph reports as too deep. Default 3. */
     maxChainDepth: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
   }, { additionalProperties: false })),
-  connectors: Type.Optional(Type.Array(Type.Unknown())),
+  /** Connectors by tenant: { default: [ { name, type, settings, secrets, rateLimit, costPerCall, breaker } ] }. */
+  connectors: Type.Optional(Type.Record(Type.String(), Type.Array(Type.Unknown()))),
+  /** Where alerts go: the name of a slack, teams or http connector of each tenant. */
+  alerts: Type.Optional(Type.Object({ connector: Type.Optional(Type.String()) }, { additionalProperties: false })),
+  /** The workflow circuit breaker: failure rate over a window of executions. */
+  workflowBreaker: Type.Optional(Type.Object({
+    failureRate: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1 })),
+    window: Type.Optional(Duration),
+    minimumVolume: Type.Optional(Type.Integer({ minimum: 1 })),
+    openFor: Type.Optional(Duration),
+  }, { additionalProperties: false })),
+  /** Outbound calls to loopback, private and link-local addresses are refused unless listed (CIDR or host:port). */
   outbound: Type.Optional(Type.Object({ allow: Type.Optional(Type.Array(Type.String())) }, { additionalProperties: false })),
+  /** A YAML/JSON file of secret values that connector secrets may reference with { file: key }. */
   secretsFile: Type.Optional(Type.String()),
 }, { additionalProperties: false });
 
@@ -73,6 +87,10 @@ export interface ResolvedConfig {
   /** Loop limits for a tenant: its override, else the defaults (depth 5, budget 25). */
   loopLimits(tenant: string): LoopLimits;
   maxChainDepth: number;
+  /** A tenant's connector by name, with secrets resolved. */
+  connector(tenant: string, name: string): ConnectorRuntime | undefined;
+  alertConnector(tenant: string): ConnectorRuntime | undefined;
+  workflowBreaker: BreakerConfig;
   /** token -> tenant; empty means open mode (tenant "default"). */
   tokens: Map<string, string>;
   worker: WorkerSettings;
@@ -91,11 +109,30 @@ export function resolveConfig(raw: RawConfig = {}, env: NodeJS.ProcessEnv = {}, 
     tokens.set(token, t.tenant);
   });
   const w = raw.worker ?? {};
+  const secretsFile = raw.secretsFile ? (parseDefinitionText(readFileSync(raw.secretsFile, 'utf8'), raw.secretsFile) as Record<string, unknown>) : undefined;
+  const connectors = new Map<string, Map<string, ConnectorRuntime>>();
+  for (const [tenant, list] of Object.entries(raw.connectors ?? {})) {
+    try {
+      connectors.set(tenant, resolveConnectors(list, { env, secretsFile, outbound: { allow: raw.outbound?.allow } }));
+    } catch (error) {
+      if (!isSwitchyardError(error)) throw error;
+      throw validationError(error.problems.map((p) => ({ ...p, file, path: `/connectors/${tenant}${p.path}` })), 'CONFIG_INVALID');
+    }
+  }
+  const wb = raw.workflowBreaker ?? {};
   const config: ResolvedConfig = {
     objectTypes: resolveObjectTypes(raw.objects ?? {}),
     tokens,
     loopLimits: (tenant) => ({ ...DEFAULT_LOOP_LIMITS, ...stripUndefined(raw.loops ?? {}), ...stripUndefined(raw.loops?.tenants?.[tenant] ?? {}) }),
     maxChainDepth: raw.loops?.maxChainDepth ?? 3,
+    connector: (tenant, name) => connectors.get(tenant)?.get(name),
+    alertConnector: (tenant) => (raw.alerts?.connector ? connectors.get(tenant)?.get(raw.alerts.connector) : undefined),
+    workflowBreaker: resolveBreakerConfig({
+      failureRate: wb.failureRate,
+      windowMs: wb.window === undefined ? undefined : parseDuration(wb.window),
+      minimumVolume: wb.minimumVolume,
+      openMs: wb.openFor === undefined ? undefined : parseDuration(wb.openFor),
+    }),
     worker: Object.freeze({
       concurrency: w.concurrency ?? 16,
       batchSize: w.batchSize ?? 32,

@@ -1,15 +1,17 @@
 // The composition root: wires the store, clock, catalog, services and the worker.
-import type { ResolvedConnector } from './actions/types.js';
 import { systemClock, type Clock } from './clock.js';
 import { resolveConfig, type ResolvedConfig } from './config.js';
 import { ConditionStats } from './conditions/ordering.js';
-import { SwitchyardError } from './errors.js';
+import { Breakers } from './execution/breakers.js';
+import { Alerts } from './observability/alerts.js';
+import { RateLimiter } from './scheduling/rate-limiter.js';
 import { LoopGuard } from './execution/loop-guard.js';
 import { ExecutionRunner } from './execution/runner.js';
 import { Worker } from './execution/worker.js';
 import { EngineEvents } from './observability/events.js';
 import { RecordValidator } from './records/validator.js';
 import { Catalog } from './services/catalog.js';
+import { DeadLettersService } from './services/dead-letters-service.js';
 import { ExecutionsService } from './services/executions-service.js';
 import { RecordsService } from './services/records-service.js';
 import { WorkflowsService } from './services/workflows-service.js';
@@ -22,6 +24,8 @@ export interface EngineOptions {
   clock?: Clock;
   /** Run the worker loop in this process (default true). A serve-only process sets false. */
   runWorker?: boolean;
+  /** Randomness for retry jitter (tests pass a fixed one). */
+  random?: () => number;
 }
 
 export interface Engine {
@@ -32,6 +36,7 @@ export interface Engine {
   readonly records: RecordsService;
   readonly workflows: WorkflowsService;
   readonly executions: ExecutionsService;
+  readonly deadLetters: DeadLettersService;
   readonly worker: Worker;
   /** Migrates the store and starts the worker loop (unless runWorker is false). */
   start(): Promise<void>;
@@ -46,10 +51,16 @@ export function createEngine(options: EngineOptions): Engine {
   const validator = new RecordValidator(config.objectTypes);
   const catalog = new Catalog(store, config.objectTypes);
   const writeDeps: WriteDeps = { clock, validator, loopGuard: new LoopGuard((tenant) => config.loopLimits(tenant)) };
-  const connector = (_tenant: string, name: string): ResolvedConnector => {
-    throw new SwitchyardError('VALIDATION_FAILED', `connector "${name}" is not configured`);
-  };
-  const runner = new ExecutionRunner({ store, catalog, clock, events, writeDeps, conditionStats: new ConditionStats(), connector });
+  const alerts = new Alerts((tenant) => config.alertConnector(tenant), events);
+  const breakers = new Breakers(store, clock, alerts);
+  const runner = new ExecutionRunner({
+    store, catalog, clock, events, writeDeps, alerts, breakers,
+    conditionStats: new ConditionStats(),
+    limiter: new RateLimiter(),
+    connectors: (tenant, name) => config.connector(tenant, name),
+    workflowBreaker: config.workflowBreaker,
+    random: options.random,
+  });
   const worker = new Worker(store, runner, clock, config.worker, events);
   let started = false;
 
@@ -61,6 +72,7 @@ export function createEngine(options: EngineOptions): Engine {
     records: new RecordsService(store, catalog, validator, clock, writeDeps),
     workflows: new WorkflowsService(store, catalog, config.objectTypes, clock, config.maxChainDepth),
     executions: new ExecutionsService(store),
+    deadLetters: new DeadLettersService(store, clock),
     worker,
     async start() {
       await store.migrate();

@@ -78,7 +78,7 @@ export const recordCreate: DataAction<CompiledSet & { object: string }> = {
   },
   plan(compiled, ctx) {
     // The id is derived from the step's idempotency key, so a replayed step cannot create twice.
-    return [{ kind: 'create', type: compiled.object, id: `${ctx.idempotencyKey}`, data: evaluateSet(compiled.fields, ctx.cel) as never }];
+    return [{ kind: 'create', type: compiled.object, id: `${ctx.idempotencyKey}`, data: evaluateSet(compiled.fields, ctx.cel) }];
   },
 };
 
@@ -91,4 +91,23 @@ export const recordDelete: DataAction<null> = {
   plan: (_compiled, ctx) => [{ kind: 'delete', type: ctx.recordType, id: ctx.recordId }],
 };
 
-export const DATA_ACTIONS: DataAction[] = [recordUpdate, recordCreate, recordDelete] as DataAction[];
+/** An in-app notification: a `notification` record for a user, related to the triggering record. */
+export const notificationCreate: DataAction<CompiledSet> = {
+  kind: 'data',
+  type: 'notification.create',
+  description: 'Create an in-app notification for a user about the triggering record',
+  params: { to: Type.String({ minLength: 1, description: 'CEL: the recipient user id' }), title: Type.String({ minLength: 1 }), body: Type.Optional(Type.String({ minLength: 1 })) },
+  compile(step, ctx) {
+    const target = ctx.types.get('notification');
+    if (!target) return { problems: [{ path: `${ctx.path}/type`, message: 'the notification object type is not configured' }] };
+    const set: Record<string, unknown> = { recipient: step.to, title: step.title, ...(step.body ? { body: step.body } : {}) };
+    const { problems, fields } = compileSet(set, target, ctx, ctx.path);
+    return { problems: problems.map((p) => ({ ...p, path: p.path.replace('/recipient', '/to') })), compiled: { fields } };
+  },
+  plan(compiled, ctx) {
+    const related = { related_type: ctx.recordType, related_id: ctx.recordId, read: false };
+    return [{ kind: 'create', type: 'notification', id: ctx.idempotencyKey, data: { ...evaluateSet(compiled.fields, ctx.cel), ...related } }];
+  },
+};
+
+export const DATA_ACTIONS: DataAction[] = [recordUpdate, recordCreate, recordDelete, notificationCreate] as DataAction[];

@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { fail } from './context.js';
 import { listExecutions, showExecution } from './commands/executions.js';
 import { serve } from './commands/serve.js';
+import { discardDeadLetters, listDeadLetters, replayDeadLetters, showDeadLetter } from './commands/dlq.js';
 import { deploy, validate } from './commands/workflows.js';
 
 const program = new Command('switchyard')
@@ -33,11 +34,21 @@ program.command('deploy')
 
 const executions = program.command('executions').description('inspect executions');
 executions.command('list', { isDefault: true })
-  .addOption(new Option('--status <status>').choices(['queued', 'running', 'succeeded', 'failed', 'skipped', 'cancelled', 'dead']))
+  .addOption(new Option('--status <status>').choices(['queued', 'running', 'succeeded', 'failed', 'skipped', 'cancelled']))
   .option('--workflow <id>')
   .option('--record <type/id>')
   .option('--limit <n>', 'how many', '20')
   .action((opts: Record<string, unknown>) => listExecutions({ ...program.opts<Record<string, unknown>>(), ...opts } as never));
 executions.command('show').argument('<id>').action((id: string) => showExecution(id, program.opts()));
+
+const dlq = program.command('dlq').description('the dead-letter list: executions that failed for good');
+dlq.command('list', { isDefault: true }).option('--workflow <id>').option('--limit <n>', 'how many', '50')
+  .action((opts: Record<string, unknown>) => listDeadLetters({ ...program.opts<Record<string, unknown>>(), ...opts } as never));
+dlq.command('show').argument('<id>').action((id: string) => showDeadLetter(id, program.opts()));
+for (const [name, action, verb] of [['replay', replayDeadLetters, 'requeue'], ['discard', discardDeadLetters, 'cancel']] as const) {
+  dlq.command(name).description(`${verb} dead letters by id, --workflow or --all`).argument('[ids...]')
+    .option('--workflow <id>').option('--all')
+    .action((ids: string[], opts: Record<string, unknown>) => action(ids, { ...program.opts<Record<string, unknown>>(), ...opts }));
+}
 
 program.parseAsync().catch(fail);

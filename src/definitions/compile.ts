@@ -1,6 +1,8 @@
 // Compiling a validated definition against the tenant's object types: every CEL expression is
 // type-checked here, at deploy, so a field-name typo never reaches run time.
-import { actionSpec } from '../actions/catalog.js';
+import { ACTION_SPECS, actionSpec } from '../actions/catalog.js';
+import { parseDuration } from '../clock.js';
+import { resolveRetryPolicy, type RetryPolicy } from '../execution/retry-policy.js';
 import type { ActionSpec } from '../actions/types.js';
 import { CelScope, fieldsRead, type CelProgram } from '../conditions/cel.js';
 import { validationError, type FieldProblem } from '../errors.js';
@@ -21,6 +23,11 @@ export interface CompiledStep {
   compiled: unknown;
   mode: 'sync' | 'async';
   when?: CelProgram;
+  retry: RetryPolicy;
+  /** Per attempt; default 30 s. */
+  timeoutMs: number;
+  /** Tried in order, once each, after the step's retries are exhausted. */
+  fallbacks: CompiledStep[];
 }
 
 export interface CompiledWorkflow {
@@ -62,13 +69,11 @@ export function compileWorkflow(
     } else conditions.push({ index, name: name ?? expr, program: result.program, fieldsRead: fieldsRead(result.program.ast) });
   });
 
-  const steps: CompiledStep[] = [];
-  definition.actions.forEach((step, index) => {
-    const path = `/actions/${index}`;
+  const compileStep = (step: StepDefinition, path: string): CompiledStep | undefined => {
     const action = actionSpec(step.type);
     if (!action) {
-      problems.push({ path: `${path}/type`, message: `unknown action type "${step.type}"` });
-      return;
+      problems.push({ path: `${path}/type`, message: `unknown action type "${step.type}" (known: ${ACTION_SPECS.map((a) => a.type).join(', ')})` });
+      return undefined;
     }
     const result = action.compile(step, { types, objectType, scope, path });
     problems.push(...result.problems);
@@ -78,7 +83,18 @@ export function compileWorkflow(
       if (!w.ok) problems.push({ path: `${path}/when`, message: `invalid CEL: ${w.error}` });
       else when = w.program;
     }
-    steps.push({ definition: step, action, compiled: result.compiled, mode: step.mode ?? 'sync', when });
+    const fallbacks = (step.fallback ?? [])
+      .map((fb, j) => compileStep({ ...fb, id: `${step.id}.fallback.${j}` }, `${path}/fallback/${j}`))
+      .filter((f): f is CompiledStep => f !== undefined);
+    return {
+      definition: step, action, compiled: result.compiled, mode: step.mode ?? 'sync', when,
+      retry: resolveRetryPolicy(step.retry), timeoutMs: parseDuration(step.timeout ?? '30s'), fallbacks,
+    };
+  };
+  const steps: CompiledStep[] = [];
+  definition.actions.forEach((step, index) => {
+    const compiled = compileStep(step, `/actions/${index}`);
+    if (compiled) steps.push(compiled);
   });
 
   if (problems.length > 0) {

@@ -48,6 +48,12 @@ export function validateDefinitionShape(value: unknown, file?: string): Workflow
       } else {
         problems.push(...schemaProblems(schema, step, `/actions/${index}`, file));
       }
+      (step.fallback ?? []).forEach((fb, j) => {
+        const fbSchema = STEP_SCHEMAS[fb.type];
+        const at = `/actions/${index}/fallback/${j}`;
+        if (!fbSchema) problems.push({ file, path: `${at}/type`, message: `unknown action type "${fb.type}"` });
+        else problems.push(...schemaProblems(fbSchema, { id: `${step.id}.fallback.${j}`, ...fb }, at, file));
+      });
     });
     const ids = new Set<string>();
     def.actions.forEach((step, index) => {

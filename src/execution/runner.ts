@@ -1,19 +1,31 @@
-// Runs one claimed execution: conditions on fresh state, then each step after the last
-// checkpoint. A data step commits its writes together with its checkpoint (exactly once); every
-// write is fenced by the lease's attempt number, so a stale worker cannot write (invariant 5).
+// Runs one claimed execution: the workflow's breaker, conditions on fresh state, then each step
+// after the last checkpoint. A data step commits its writes together with its checkpoint (exactly
+// once); an external step goes through the effect ledger. Every write is fenced by the lease's
+// attempt number, so a stale worker cannot write (invariant 5). Nothing ends silently (invariant 6):
+// a step that exhausts its retries and fallbacks dead-letters the execution with an alert and an
+// ops task.
 import { performance } from 'node:perf_hooks';
-import type { ResolvedConnector, StepContext } from '../actions/types.js';
+import { randomUUID } from 'node:crypto';
+import type { ConnectorRuntime } from '../actions/connectors/config.js';
+import { classifyFailure, NonRetryableError, type FailureClass } from '../actions/failures.js';
+import type { StepContext } from '../actions/types.js';
 import type { Clock } from '../clock.js';
 import type { CelContext } from '../conditions/cel.js';
 import type { ConditionStats } from '../conditions/ordering.js';
 import type { CompiledStep, CompiledWorkflow } from '../definitions/compile.js';
 import { isSwitchyardError, StaleLeaseError } from '../errors.js';
+import type { Alerts } from '../observability/alerts.js';
 import type { EngineEvents } from '../observability/events.js';
-import type { Catalog } from '../services/catalog.js';
-import { CatalogStaleError } from '../services/catalog.js';
+import type { RateLimiter } from '../scheduling/rate-limiter.js';
+import { CatalogStaleError, type Catalog } from '../services/catalog.js';
 import { applyWrite, type WriteDeps } from '../services/write-path.js';
 import type { Store, StoreTx } from '../store/port.js';
-import type { ChangeRow, ExecutionRow, ExecutionStatus, Json, Lease, RecordData, StepRow } from '../store/types.js';
+import type { AlertRow, ChangeRow, ExecutionRow, ExecutionStatus, Json, Lease, RecordData, StepRow } from '../store/types.js';
+import type { Breakers } from './breakers.js';
+import type { BreakerConfig } from './circuit-breaker.js';
+import { callExternal } from './external-call.js';
+import { retryDelay } from './retry-policy.js';
+import { Requeue, StepFailed } from './step-outcome.js';
 
 export interface RunnerDeps {
   store: Store;
@@ -22,7 +34,12 @@ export interface RunnerDeps {
   events: EngineEvents;
   writeDeps: WriteDeps;
   conditionStats: ConditionStats;
-  connector: (tenant: string, name: string) => ResolvedConnector;
+  breakers: Breakers;
+  alerts: Alerts;
+  limiter: RateLimiter;
+  connectors: (tenant: string, name: string) => ConnectorRuntime | undefined;
+  workflowBreaker: BreakerConfig;
+  random?: () => number;
 }
 
 interface RunState {
@@ -33,18 +50,20 @@ interface RunState {
   signal: AbortSignal;
 }
 
-/** A step that failed for good: the execution ends failed with this reason. */
-class StepFailed extends Error {}
+type StepBase = Pick<StepRow, 'executionId' | 'stepId' | 'attempt' | 'startedAt'>;
 
 export class ExecutionRunner {
   constructor(private readonly deps: RunnerDeps) {}
 
   async run(exec: ExecutionRow, signal: AbortSignal): Promise<void> {
     const lease: Lease = { executionId: exec.id, attempt: exec.attempt };
+    let state: RunState | undefined;
     try {
       const wf = await this.deps.catalog.version(exec.tenant, exec.workflowId, exec.version);
       const change = await this.deps.store.getChange(exec.tenant, exec.triggerKey);
-      const state: RunState = { exec, lease, wf, change, signal };
+      state = { exec, lease, wf, change, signal };
+      const gate = await this.deps.breakers.allow(exec.tenant, `workflow:${wf.id}`, this.deps.workflowBreaker);
+      if (!gate.allowed) throw new Requeue(gate.retryAt ?? this.deps.clock.now() + 60_000, `waiting: circuit breaker workflow:${wf.id} is open`);
       // A failed step is not done: a dead-letter replay runs it again; every other checkpoint stands.
       const done = new Set((await this.deps.store.listSteps(exec.id)).filter((s) => s.status !== 'failed').map((s) => s.stepId));
       if (exec.kind === 'workflow' && done.size === 0) {
@@ -59,23 +78,23 @@ export class ExecutionRunner {
       }
       await this.finish(state, 'succeeded', null);
     } catch (error) {
-      await this.handleError(exec, lease, error);
+      await this.handleError(state ?? ({ exec, lease } as RunState), error);
     }
   }
 
-  private async handleError(exec: ExecutionRow, lease: Lease, error: unknown): Promise<void> {
+  private async handleError(state: RunState, error: unknown): Promise<void> {
     if (error instanceof StaleLeaseError) {
-      this.deps.events.emit('lease:lost', exec.id);
+      this.deps.events.emit('lease:lost', state.exec.id);
       return;
     }
-    const state = { exec, lease } as RunState;
     try {
-      if (error instanceof StepFailed) return await this.finish(state, 'failed', error.message);
+      if (error instanceof Requeue) return await this.finish(state, 'queued', error.reason, error.runAt);
+      if (error instanceof StepFailed) return await this.deadLetter(state, error.message, { stepId: error.stepId, code: error.code });
       if (isSwitchyardError(error) && error.retryable) {
         // The store (or something under us) is unavailable: try again shortly, nothing is lost.
         return await this.finish(state, 'queued', `retrying after: ${error.message}`, this.deps.clock.now() + 1000);
       }
-      await this.finish(state, 'failed', error instanceof Error ? error.message : String(error));
+      await this.deadLetter(state, error instanceof Error ? error.message : String(error), { code: 'INTERNAL' });
     } catch (finishError) {
       // Could not record the outcome (lost lease or store down): the lease expires and the
       // sweeper returns the execution to the queue, so nothing is dropped.
@@ -94,9 +113,9 @@ export class ExecutionRunner {
       const started = performance.now();
       let result: boolean;
       try {
-        result = condition.program.evaluate(cel) === true;
+        result = (await condition.program.evaluate(cel)) === true;
       } catch (error) {
-        return `condition ${condition.index} (${condition.name}) could not be evaluated: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
+        return `condition ${condition.index} (${condition.name}) could not be evaluated: ${firstLine(error)}`;
       }
       this.deps.conditionStats.record(conditionKey(wf, condition.index), performance.now() - started, result);
       if (!result) return `condition ${condition.index} is false: ${condition.name}`;
@@ -105,88 +124,187 @@ export class ExecutionRunner {
   }
 
   private async runStep(state: RunState, step: CompiledStep): Promise<void> {
-    const startedAt = this.deps.clock.now();
-    const base = { executionId: state.exec.id, stepId: step.definition.id, attempt: state.lease.attempt, startedAt };
+    const base: StepBase = { executionId: state.exec.id, stepId: step.definition.id, attempt: state.lease.attempt, startedAt: this.deps.clock.now() };
     if (step.mode === 'async' && state.exec.kind === 'workflow') return this.enqueueAsync(state, step, base);
-    if (step.action.kind === 'data') return this.runDataStep(state, step, base);
-    throw new StepFailed(`step ${step.definition.id}: external actions are not enabled in this build`);
+    if (step.when) {
+      const cel = this.celContext(state.exec, (await this.currentData(state.exec, state.change)) ?? {}, state.change);
+      if (step.when.evaluate(cel) !== true) {
+        return this.checkpoint(state, { ...base, status: 'skipped', output: { reason: `when is false: ${step.when.source}` }, error: null, finishedAt: this.deps.clock.now() });
+      }
+    }
+    const failure = await this.attempt(state, step, base, step.definition.id);
+    if (!failure) return;
+    const failedAttempt = (await this.deps.store.listAttempts(state.exec.id)).filter((a) => a.stepId === step.definition.id).length;
+    if (failure.retryable) {
+      const delay = this.retryDelay(step, failedAttempt, failure);
+      if (delay !== undefined) {
+        throw new Requeue(this.deps.clock.now() + delay, `step ${step.definition.id} attempt ${failedAttempt} of ${step.retry.attempts} failed (${failure.code}): ${failure.message}; retrying`);
+      }
+    }
+    for (const fallback of step.fallbacks) {
+      if (!(await this.attempt(state, fallback, base, fallback.definition.id))) return;
+    }
+    await this.checkpoint(state, { ...base, status: 'failed', output: null, error: `${failure.code}: ${failure.message}`, finishedAt: this.deps.clock.now() });
+    const tried = step.fallbacks.length > 0 ? ` and ${step.fallbacks.length} fallback(s)` : '';
+    throw new StepFailed(step.definition.id, failure.code, `step ${step.definition.id} failed after ${failedAttempt} attempt(s)${tried}: ${failure.code}: ${failure.message}`);
   }
 
-  /** An async step becomes its own durable job in the record's lane; the workflow goes on. */
-  private async enqueueAsync(state: RunState, step: CompiledStep, base: Omit<StepRow, 'status' | 'output' | 'error' | 'finishedAt'>): Promise<void> {
-    const { exec } = state;
-    const jobId = `${exec.id}:${step.definition.id}`;
-    const saved = await this.deps.store.transaction(async (tx) => {
+  private retryDelay(step: CompiledStep, failedAttempt: number, failure: FailureClass): number | undefined {
+    return retryDelay(step.retry, failedAttempt, this.deps.random ?? Math.random, failure.retryAfterMs);
+  }
+
+  /**
+   * Runs one action (the step's own, or a fallback) once. On success it checkpoints the step and
+   * returns undefined; on failure it records the attempt and returns how it failed.
+   */
+  private async attempt(state: RunState, step: CompiledStep, base: StepBase, key: string): Promise<FailureClass | undefined> {
+    const startedAt = this.deps.clock.now();
+    const via: Record<string, Json> = key === base.stepId ? {} : { via: key };
+    try {
+      if (step.action.kind === 'data') {
+        const output = await this.applyDataStep(state, step, base, key);
+        this.deps.events.emit('step:finished', state.exec, { ...base, status: 'succeeded', output, error: null, finishedAt: this.deps.clock.now() });
+        return undefined;
+      }
+      const cel = this.celContext(state.exec, (await this.currentData(state.exec, state.change)) ?? {}, state.change);
+      const call = await callExternal(this.deps, step.action, step.compiled, this.stepContext(state, key, cel), step.timeoutMs);
+      if (call.ok) {
+        await this.deps.store.transaction(async (tx) => {
+          await tx.checkLease(state.lease);
+          if (!call.fromLedger) {
+            await tx.saveEffect({ tenant: state.exec.tenant, key: idempotencyKey(state.exec, key), executionId: state.exec.id, stepId: base.stepId, action: step.action.type, result: call.result, at: this.deps.clock.now() });
+          }
+          const output: Json = { ...via, result: call.result, ...(call.fromLedger ? { ledger: true } : {}) };
+          await tx.saveStep({ ...base, status: 'succeeded', output, error: null, finishedAt: this.deps.clock.now() });
+        });
+        this.deps.events.emit('step:finished', state.exec, { ...base, status: 'succeeded', output: call.result, error: null, finishedAt: this.deps.clock.now() });
+        return undefined;
+      }
+      await this.recordAttempt(state, base, step, call.failure, startedAt);
+      return call.failure;
+    } catch (error) {
+      if (error instanceof StaleLeaseError || error instanceof Requeue || (isSwitchyardError(error) && error.retryable)) throw error;
+      const failure = isSwitchyardError(error)
+        ? { retryable: false, code: error.code, message: error.message }
+        : classifyFailure(error);
+      await this.recordAttempt(state, base, step, failure, startedAt);
+      return failure;
+    }
+  }
+
+  private async recordAttempt(state: RunState, base: StepBase, step: CompiledStep, failure: FailureClass, startedAt: number): Promise<void> {
+    await this.deps.store.transaction(async (tx) => {
       await tx.checkLease(state.lease);
-      await tx.insertExecutions([{
-        id: jobId, tenant: exec.tenant, kind: 'step', workflowId: exec.workflowId, version: exec.version, triggerKey: exec.triggerKey,
-        stepId: step.definition.id, parentId: exec.id, recordType: exec.recordType, recordId: exec.recordId, lane: exec.lane,
-        runAt: this.deps.clock.now(), rootChangeId: exec.rootChangeId, depth: exec.depth, input: exec.input, createdAt: this.deps.clock.now(),
-      }]);
-      return this.saveStep(tx, { ...base, status: 'enqueued', output: { job: jobId }, error: null, finishedAt: this.deps.clock.now() });
+      await tx.recordAttempt({
+        executionId: state.exec.id, stepId: base.stepId, attempt: state.lease.attempt, action: step.action.type,
+        error: failure.message, code: failure.code, retryable: failure.retryable, startedAt, finishedAt: this.deps.clock.now(),
+      });
     });
-    this.deps.events.emit('step:finished', exec, saved);
-    await this.deps.store.notifyQueued();
   }
 
-  private async runDataStep(state: RunState, step: CompiledStep, base: Omit<StepRow, 'status' | 'output' | 'error' | 'finishedAt'>): Promise<void> {
-    if (step.action.kind !== 'data') return;
+  /** Plans and applies a data step's writes with its checkpoint, in one transaction. */
+  private async applyDataStep(state: RunState, step: CompiledStep, base: StepBase, key: string): Promise<Json> {
+    if (step.action.kind !== 'data') throw new Error('not a data step');
     const action = step.action;
     const { exec } = state;
-    for (let attempt = 0; ; attempt++) {
+    for (let retry = 0; ; retry++) {
       const catalog = this.deps.catalog.cached(exec.tenant) ?? (await this.deps.catalog.forTenant(exec.tenant));
       try {
-        const saved = await this.deps.store.transaction(async (tx) => {
+        return await this.deps.store.transaction(async (tx) => {
           await tx.checkLease(state.lease);
           const current = await tx.getRecordForUpdate(exec.tenant, exec.recordType, exec.recordId);
           const cel = this.celContext(exec, current?.data ?? state.change?.before ?? {}, state.change);
-          if (step.when && step.when.evaluate(cel) !== true) {
-            return this.saveStep(tx, { ...base, status: 'skipped', output: { reason: `when is false: ${step.when.source}` }, error: null, finishedAt: this.deps.clock.now() });
-          }
-          const writes = action.plan(step.compiled, this.stepContext(state, step, cel));
+          const writes = action.plan(step.compiled, this.stepContext(state, key, cel));
           const results: Json[] = [];
           for (const write of writes) {
             const parent = { rootChangeId: exec.rootChangeId, depth: exec.depth, executionId: exec.id, workflowId: exec.workflowId, version: exec.version, path: executionPath(exec) };
-            const actor = { kind: 'workflow' as const, workflowId: exec.workflowId, version: exec.version, executionId: exec.id, stepId: step.definition.id };
+            const actor = { kind: 'workflow' as const, workflowId: exec.workflowId, version: exec.version, executionId: exec.id, stepId: key };
             const common = { tenant: exec.tenant, type: write.type, actor, parent };
             const result = await applyWrite(tx, catalog,
-              write.kind === 'create' ? { ...common, op: 'create', id: write.id ?? `${exec.id}:${step.definition.id}`, data: write.data }
+              write.kind === 'create' ? { ...common, op: 'create', id: write.id ?? idempotencyKey(exec, key), data: write.data }
               : write.kind === 'update' ? { ...common, op: 'patch', id: write.id, data: write.patch }
               : { ...common, op: 'delete', id: write.id },
               this.deps.writeDeps);
             results.push({ kind: write.kind, type: write.type, id: result.record?.id ?? write.id ?? null, change: result.change?.id ?? null, version: result.record?.version ?? null });
           }
-          return this.saveStep(tx, { ...base, status: 'succeeded', output: { writes: results }, error: null, finishedAt: this.deps.clock.now() });
+          const output: Json = { ...(key === base.stepId ? {} : { via: key }), writes: results };
+          await tx.saveStep({ ...base, status: 'succeeded', output, error: null, finishedAt: this.deps.clock.now() });
+          return output;
         });
-        this.deps.events.emit('step:finished', exec, saved);
-        await this.deps.store.notifyQueued();
-        return;
       } catch (error) {
-        if (error instanceof CatalogStaleError && attempt < 5) {
-          await this.deps.catalog.forTenant(exec.tenant, true);
-          continue;
-        }
-        if (error instanceof StaleLeaseError || (isSwitchyardError(error) && error.retryable)) throw error;
-        const message = error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error);
-        const failed = await this.deps.store.transaction(async (tx) => {
-          await tx.checkLease(state.lease);
-          return this.saveStep(tx, { ...base, status: 'failed', output: null, error: message, finishedAt: this.deps.clock.now() });
-        });
-        this.deps.events.emit('step:finished', exec, failed);
-        throw new StepFailed(`step ${step.definition.id} failed: ${message}`);
+        if (!(error instanceof CatalogStaleError) || retry >= 5) throw error;
+        await this.deps.catalog.forTenant(exec.tenant, true);
+      } finally {
+        await this.deps.store.notifyQueued();
       }
     }
   }
 
-  private async saveStep(tx: StoreTx, row: StepRow): Promise<StepRow> {
-    await tx.saveStep(row);
-    return row;
+  /** An async step becomes its own durable job in the record's lane; the workflow goes on. */
+  private async enqueueAsync(state: RunState, step: CompiledStep, base: StepBase): Promise<void> {
+    const { exec } = state;
+    const jobId = idempotencyKey(exec, step.definition.id);
+    const now = this.deps.clock.now();
+    const row: StepRow = { ...base, status: 'enqueued', output: { job: jobId }, error: null, finishedAt: now };
+    await this.deps.store.transaction(async (tx) => {
+      await tx.checkLease(state.lease);
+      await tx.insertExecutions([{
+        id: jobId, tenant: exec.tenant, kind: 'step', workflowId: exec.workflowId, version: exec.version, triggerKey: exec.triggerKey,
+        stepId: step.definition.id, parentId: exec.id, recordType: exec.recordType, recordId: exec.recordId, lane: exec.lane,
+        runAt: now, rootChangeId: exec.rootChangeId, depth: exec.depth, input: exec.input, createdAt: now,
+      }]);
+      await tx.saveStep(row);
+    });
+    this.deps.events.emit('step:finished', exec, row);
+    await this.deps.store.notifyQueued();
+  }
+
+  private async checkpoint(state: RunState, row: StepRow): Promise<void> {
+    await this.deps.store.transaction(async (tx) => {
+      await tx.checkLease(state.lease);
+      await tx.saveStep(row);
+    });
+    this.deps.events.emit('step:finished', state.exec, row);
   }
 
   private async finish(state: RunState, status: ExecutionStatus, reason: string | null, runAt?: number): Promise<void> {
     const finishedAt = status === 'queued' ? null : this.deps.clock.now();
     await this.deps.store.transaction((tx) => tx.finishExecution(state.lease, { status, reason, finishedAt, runAt }));
     this.deps.events.emit('execution:finished', state.exec, status, reason);
+    if (status === 'succeeded' && state.wf) await this.deps.breakers.record(state.exec.tenant, `workflow:${state.wf.id}`, true, this.deps.workflowBreaker);
+  }
+
+  /**
+   * The execution failed for good: it ends `failed` (the dead-letter list), and in the same
+   * transaction an alert and an ops task are written, so the failure cannot go unseen.
+   */
+  private async deadLetter(state: RunState, reason: string, details: { stepId?: string; code: string }): Promise<void> {
+    const { exec } = state;
+    const now = this.deps.clock.now();
+    const alert: AlertRow = {
+      id: randomUUID(), tenant: exec.tenant, kind: 'dead_letter', severity: 'critical', at: now,
+      message: `execution ${exec.id} of ${exec.workflowId} v${exec.version} on ${exec.recordType}/${exec.recordId} was dead-lettered: ${reason}`,
+      details: { executionId: exec.id, workflowId: exec.workflowId, version: exec.version, record: `${exec.recordType}/${exec.recordId}`, ...details },
+    };
+    const catalog = this.deps.catalog.cached(exec.tenant) ?? (await this.deps.catalog.forTenant(exec.tenant));
+    await this.deps.store.transaction(async (tx: StoreTx) => {
+      await tx.finishExecution(state.lease, { status: 'failed', reason, finishedAt: now });
+      await tx.insertAlert(alert);
+      await applyWrite(tx, catalog, {
+        op: 'create', tenant: exec.tenant, type: 'task', id: `ops:${exec.id}:${exec.attempt}`,
+        data: {
+          subject: `Automation failed: ${exec.workflowId} on ${exec.recordType} ${exec.recordId}`,
+          description: `${reason}\nExecution ${exec.id}; replay it from the dead-letter list once the cause is fixed.`,
+          status: 'open', priority: 'high', owner: 'ops', related_type: exec.recordType, related_id: exec.recordId,
+        },
+        actor: { kind: 'workflow', workflowId: exec.workflowId, version: exec.version, executionId: exec.id, stepId: details.stepId ?? '(dead-letter)' },
+        parent: { rootChangeId: exec.rootChangeId, depth: exec.depth, executionId: exec.id, workflowId: exec.workflowId, version: exec.version, path: executionPath(exec) },
+      }, this.deps.writeDeps);
+    });
+    this.deps.events.emit('execution:finished', exec, 'failed', reason);
+    await this.deps.store.notifyQueued();
+    await this.deps.alerts.deliver(alert);
+    if (state.wf) await this.deps.breakers.record(exec.tenant, `workflow:${state.wf.id}`, false, this.deps.workflowBreaker);
   }
 
   private async currentData(exec: ExecutionRow, change: ChangeRow | undefined): Promise<RecordData | undefined> {
@@ -203,20 +321,29 @@ export class ExecutionRunner {
     };
   }
 
-  private stepContext(state: RunState, step: CompiledStep, cel: CelContext): StepContext {
+  private stepContext(state: RunState, key: string, cel: CelContext): StepContext {
     const { exec } = state;
     return {
       tenant: exec.tenant,
       executionId: exec.id,
-      stepId: step.definition.id,
-      idempotencyKey: `${exec.id}:${step.definition.id}`,
+      stepId: key,
+      idempotencyKey: idempotencyKey(exec, key),
       recordType: exec.recordType,
       recordId: exec.recordId,
       cel,
       signal: state.signal,
-      connector: (name) => this.deps.connector(exec.tenant, name),
+      connector: (name) => {
+        const c = this.deps.connectors(exec.tenant, name);
+        if (!c) throw new NonRetryableError(`connector "${name}" is not configured for tenant ${exec.tenant}`, { code: 'CONNECTOR_INVALID' });
+        return c;
+      },
     };
   }
+}
+
+/** Deterministic per execution and step: the same on every retry and replay (invariant 5). */
+function idempotencyKey(exec: ExecutionRow, stepKey: string): string {
+  return `${exec.kind === 'step' && exec.parentId ? exec.parentId : exec.id}:${stepKey}`;
 }
 
 /** The workflows that led to this execution, itself included (recorded at queue time). */
@@ -229,3 +356,6 @@ function conditionKey(wf: CompiledWorkflow, index: number): string {
   return `${wf.tenant}/${wf.id}@${wf.version}#${index}`;
 }
 
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
+}

@@ -1,7 +1,7 @@
 // A typed event map: what the engine reports as it runs. Tests await these instead of sleeping;
 // metrics and logs subscribe to them.
 import { EventEmitter } from 'node:events';
-import type { ExecutionRow, ExecutionStatus, StepRow } from '../store/types.js';
+import type { AlertRow, ExecutionRow, ExecutionStatus, StepRow } from '../store/types.js';
 
 export interface EngineEventMap {
   'execution:claimed': [execution: ExecutionRow];
@@ -9,6 +9,8 @@ export interface EngineEventMap {
   'step:finished': [execution: ExecutionRow, step: StepRow];
   'worker:error': [error: unknown];
   'lease:lost': [executionId: string];
+  'alert:raised': [alert: AlertRow];
+  'alert:undelivered': [alert: AlertRow, error: unknown];
 }
 
 export class EngineEvents extends EventEmitter<EngineEventMap> {}

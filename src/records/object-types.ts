@@ -58,6 +58,10 @@ export const BUILT_IN_TYPES: Record<string, Omit<ObjectTypeSpec, 'name'>> = {
       { name: 'closed-won-needs-amount', when: 'record.stage == "Closed Won"', require: 'has(record.amount) && record.amount > 0.0', message: 'a Closed Won deal needs an amount above 0' },
     ],
   },
+  notification: {
+    fields: { recipient: s({ required: true }), title: s({ required: true }), body: s(), read: b, related_type: s(), related_id: s() },
+    rules: [],
+  },
   task: {
     fields: {
       subject: s({ required: true }), status: s(), owner: s(), due_at: dt, related_type: s(), related_id: s(),

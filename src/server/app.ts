@@ -5,6 +5,7 @@ import type { Engine } from '../engine.js';
 import { tenantOf } from './auth.js';
 import { sendProblem } from './problem.js';
 import { executionRoutes } from './routes/executions.js';
+import { operationsRoutes } from './routes/operations.js';
 import { healthRoutes } from './routes/health.js';
 import { recordRoutes } from './routes/records.js';
 import { workflowRoutes } from './routes/workflows.js';
@@ -42,6 +43,7 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
   await app.register(recordRoutes(engine), { prefix: '/v1' });
   await app.register(workflowRoutes(engine), { prefix: '/v1' });
   await app.register(executionRoutes(engine), { prefix: '/v1' });
+  await app.register(operationsRoutes(engine), { prefix: '/v1' });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   await app.ready();
   return app;

@@ -112,6 +112,7 @@ export interface Store {
   listAlerts(tenant: string, limit: number): Promise<AlertRow[]>;
   listAttempts(executionId: string): Promise<AttemptRow[]>;
   listBreakers(tenant: string): Promise<BreakerRow[]>;
+  getBreaker(tenant: string, key: string): Promise<BreakerRow | undefined>;
   /**
    * Puts executions in one of `from` statuses back in the queue to run at `now` (dead-letter
    * replay). Checkpointed steps stay done, so a replay never repeats them. Returns the ids moved.

@@ -79,10 +79,10 @@ export type ExecutionStatus =
   | 'succeeded'
   | 'failed'
   | 'skipped'
-  | 'cancelled'
-  | 'dead';
+  | 'cancelled';
 
-export const FINAL_STATUSES: readonly ExecutionStatus[] = ['succeeded', 'failed', 'skipped', 'cancelled', 'dead'];
+/** 'failed' means dead-lettered: retries and fallbacks are exhausted, an alert and an ops task exist. */
+export const FINAL_STATUSES: readonly ExecutionStatus[] = ['succeeded', 'failed', 'skipped', 'cancelled'];
 
 /** 'workflow' runs a whole workflow version; 'step' runs one async step on its own. */
 export type ExecutionKind = 'workflow' | 'step';

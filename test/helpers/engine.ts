@@ -14,10 +14,10 @@ export interface TestEngine extends Engine {
   path: string;
 }
 
-export async function sqliteEngine(raw: RawConfig = {}, path?: string): Promise<TestEngine> {
+export async function sqliteEngine(raw: RawConfig = {}, path?: string, random?: () => number): Promise<TestEngine> {
   const file = path ?? join(mkdtempSync(join(tmpdir(), 'switchyard-')), 'test.db');
   const clock = new ManualClock();
-  const engine = createEngine({ store: new SqliteStore({ path: file }), config: resolveConfig(raw), clock, runWorker: false });
+  const engine = createEngine({ store: new SqliteStore({ path: file }), config: resolveConfig(raw, process.env), clock, runWorker: false, random });
   await engine.start();
   return Object.assign(engine, { clock, path: file });
 }

@@ -4,7 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Engine } from '../../engine.js';
 import type { ExecutionStatus } from '../../store/types.js';
 
-const Status = Type.Unsafe<ExecutionStatus>({ type: 'string', enum: ['queued', 'running', 'succeeded', 'failed', 'skipped', 'cancelled', 'dead'] });
+const Status = Type.Unsafe<ExecutionStatus>({ type: 'string', enum: ['queued', 'running', 'succeeded', 'failed', 'skipped', 'cancelled'] });
 const ListQuery = Type.Object({
   status: Type.Optional(Status),
   workflow: Type.Optional(Type.String()),

@@ -281,6 +281,13 @@ export class SqliteStore implements Store {
     return this.exclusive(() => this.all<map.BreakerSql>(Q.listBreakers, { tenant }).map(map.breaker));
   }
 
+  getBreaker(tenant: string, key: string): Promise<BreakerRow | undefined> {
+    return this.exclusive(() => {
+      const row = this.get<map.BreakerSql>(Q.getBreaker, { tenant, key });
+      return row && map.breaker(row);
+    });
+  }
+
   requeueExecutions(tenant: string, ids: string[], from: ExecutionStatus[], now: number): Promise<string[]> {
     return this.exclusive(() => this.db.transaction(() =>
       ids.filter((id) => this.get(Q.requeue, { tenant, id, from: JSON.stringify(from), now })))());

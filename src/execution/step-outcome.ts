@@ -1,0 +1,16 @@
+// Control flow between the runner and the step code: a step either checkpoints, or asks for the
+// execution to wait (retry backoff, open breaker, rate limit), or fails for good.
+
+/** Put the execution back in the queue until runAt; nothing failed for good. */
+export class Requeue extends Error {
+  constructor(readonly runAt: number, readonly reason: string) {
+    super(reason);
+  }
+}
+
+/** A step failed after its retries and fallbacks: the execution is dead-lettered. */
+export class StepFailed extends Error {
+  constructor(readonly stepId: string, readonly code: string, message: string) {
+    super(message);
+  }
+}
