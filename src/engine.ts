@@ -4,6 +4,8 @@ import { resolveConfig, type ResolvedConfig } from './config.js';
 import { ConditionStats } from './conditions/ordering.js';
 import { Breakers } from './execution/breakers.js';
 import { Alerts } from './observability/alerts.js';
+import { createMetrics } from './observability/metrics.js';
+import type { Registry } from 'prom-client';
 import { RateLimiter } from './scheduling/rate-limiter.js';
 import { LoopGuard } from './execution/loop-guard.js';
 import { ExecutionRunner } from './execution/runner.js';
@@ -37,6 +39,8 @@ export interface Engine {
   readonly workflows: WorkflowsService;
   readonly executions: ExecutionsService;
   readonly deadLetters: DeadLettersService;
+  /** Prometheus registry: GET /metrics serves it. */
+  readonly metrics: Registry;
   readonly worker: Worker;
   /** Migrates the store and starts the worker loop (unless runWorker is false). */
   start(): Promise<void>;
@@ -73,6 +77,7 @@ export function createEngine(options: EngineOptions): Engine {
     workflows: new WorkflowsService(store, catalog, config.objectTypes, clock, config.maxChainDepth),
     executions: new ExecutionsService(store),
     deadLetters: new DeadLettersService(store, clock),
+    metrics: createMetrics(events, store),
     worker,
     async start() {
       await store.migrate();

@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { fail } from './context.js';
 import { listExecutions, showExecution } from './commands/executions.js';
 import { serve } from './commands/serve.js';
+import { graph } from './commands/graph.js';
 import { discardDeadLetters, listDeadLetters, replayDeadLetters, showDeadLetter } from './commands/dlq.js';
 import { deploy, validate } from './commands/workflows.js';
 
@@ -31,6 +32,13 @@ program.command('deploy')
   .description('deploy workflow files; an unchanged definition makes no new version')
   .argument('<paths...>', 'files or folders')
   .action((paths: string[]) => deploy(paths, program.opts()));
+
+program.command('graph')
+  .description('show how workflows trigger each other: cycles, deep chains, broad triggers, firing order')
+  .argument('<paths...>', 'workflow files or folders')
+  .addOption(new Option('--format <format>', 'output format').choices(['text', 'mermaid', 'dot', 'json']).default('text'))
+  .option('--check', 'exit 1 when the set has a cycle deploy would refuse')
+  .action((paths: string[], opts: Record<string, unknown>) => graph(paths, { ...program.opts<Record<string, unknown>>(), ...opts } as never));
 
 const executions = program.command('executions').description('inspect executions');
 executions.command('list', { isDefault: true })

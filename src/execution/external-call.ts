@@ -8,6 +8,7 @@ import { classifyFailure, StepTimeoutError, type FailureClass } from '../actions
 import type { ExternalAction, StepContext } from '../actions/types.js';
 import type { Clock } from '../clock.js';
 import type { RateLimiter } from '../scheduling/rate-limiter.js';
+import type { EngineEvents } from '../observability/events.js';
 import type { Store } from '../store/port.js';
 import type { Json } from '../store/types.js';
 import type { Breakers } from './breakers.js';
@@ -15,6 +16,7 @@ import { Requeue } from './step-outcome.js';
 
 export interface ExternalCallDeps {
   store: Store;
+  events: EngineEvents;
   clock: Clock;
   breakers: Breakers;
   limiter: RateLimiter;
@@ -48,11 +50,17 @@ export async function callExternal(deps: ExternalCallDeps, action: ExternalActio
       action.run(compiled, { ...ctx, signal }),
       new Promise<never>((_, reject) => timeout.signal.addEventListener('abort', () => reject(timeout.signal.reason as Error), { once: true })),
     ]);
-    if (connector && breakerKey) await deps.breakers.record(ctx.tenant, breakerKey, true, connector.breaker);
+    if (connector && breakerKey) {
+      deps.events.emit('connector:called', ctx.tenant, connector.name, true, connector.costPerCall);
+      await deps.breakers.record(ctx.tenant, breakerKey, true, connector.breaker);
+    }
     return { ok: true, result: connector ? redactSecrets(result, connector.secrets) : result, fromLedger: false };
   } catch (error) {
     const failure = classifyFailure(error);
-    if (connector && breakerKey && failure.retryable) await deps.breakers.record(ctx.tenant, breakerKey, false, connector.breaker);
+    if (connector && breakerKey) {
+      deps.events.emit('connector:called', ctx.tenant, connector.name, false, connector.costPerCall);
+      if (failure.retryable) await deps.breakers.record(ctx.tenant, breakerKey, false, connector.breaker);
+    }
     return { ok: false, failure: connector ? { ...failure, message: redactSecrets(failure.message, connector.secrets) } : failure };
   } finally {
     stopTimer.abort();

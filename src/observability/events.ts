@@ -11,6 +11,7 @@ export interface EngineEventMap {
   'lease:lost': [executionId: string];
   'alert:raised': [alert: AlertRow];
   'alert:undelivered': [alert: AlertRow, error: unknown];
+  'connector:called': [tenant: string, connector: string, ok: boolean, costPerCall: number];
 }
 
 export class EngineEvents extends EventEmitter<EngineEventMap> {}

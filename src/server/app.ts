@@ -8,7 +8,7 @@ import { executionRoutes } from './routes/executions.js';
 import { operationsRoutes } from './routes/operations.js';
 import { healthRoutes } from './routes/health.js';
 import { recordRoutes } from './routes/records.js';
-import { workflowRoutes } from './routes/workflows.js';
+import { graphRoutes, workflowRoutes } from './routes/workflows.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -42,6 +42,7 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
   await app.register(healthRoutes(engine));
   await app.register(recordRoutes(engine), { prefix: '/v1' });
   await app.register(workflowRoutes(engine), { prefix: '/v1' });
+  await app.register(graphRoutes(engine), { prefix: '/v1' });
   await app.register(executionRoutes(engine), { prefix: '/v1' });
   await app.register(operationsRoutes(engine), { prefix: '/v1' });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());

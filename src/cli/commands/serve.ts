@@ -12,10 +12,9 @@ export interface ServeOptions extends GlobalOptions {
 
 export async function serve(options: ServeOptions): Promise<void> {
   await withEngine(options, async (engine, tenant) => {
-    for (const { file, value } of readDefinitions(options.deploy ?? [])) {
-      const r = await engine.workflows.deploy(tenant, value, { file });
-      process.stdout.write(`deployed ${r.workflowId} v${r.version}${r.created ? '' : ' (unchanged)'} from ${file}\n`);
-    }
+    const files = readDefinitions(options.deploy ?? []);
+    const deployed = await engine.workflows.deployMany(tenant, files);
+    deployed.forEach((r, i) => process.stdout.write(`deployed ${r.workflowId} v${r.version}${r.created ? '' : ' (unchanged)'} from ${files[i]?.file ?? ''}\n`));
     const app = await buildServer(engine, { logger: { level: process.env.LOG_LEVEL ?? 'info' } });
     const address = await app.listen({ port: Number(options.port), host: options.host });
     process.stdout.write(`switchyard listening on ${address} (store: ${engine.store.backend}${options.worker ? ', worker on' : ', worker off'})\n`);

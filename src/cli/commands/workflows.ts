@@ -33,11 +33,10 @@ export function validate(paths: string[], options: GlobalOptions): void {
 
 export async function deploy(paths: string[], options: GlobalOptions): Promise<void> {
   await withEngine(options, async (engine, tenant) => {
-    const results: ({ file: string } & Awaited<ReturnType<typeof engine.workflows.deploy>>)[] = [];
-    for (const { file, value } of readDefinitions(paths)) {
-      const r = await engine.workflows.deploy(tenant, value, { file });
-      results.push({ file, ...r });
-    }
+    // The whole set is checked together (shape, CEL, cycles) before any of it is deployed.
+    const files = readDefinitions(paths);
+    const deployed = await engine.workflows.deployMany(tenant, files);
+    const results = deployed.map((r, i) => ({ file: files[i]?.file ?? '', ...r }));
     print(options, results, () => results.map((r) => `${r.created ? 'deployed' : 'unchanged'} ${r.workflowId} v${r.version} (${r.file})`).join('\n'));
   });
 }

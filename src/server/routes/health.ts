@@ -6,4 +6,7 @@ export const healthRoutes = (engine: Engine): FastifyPluginAsync => async (app) 
     const counts = await engine.store.countExecutionsByStatus();
     return { status: 'ok', store: engine.store.backend, executions: counts };
   });
+
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['health'] } }, async (_request, reply) =>
+    reply.type(engine.metrics.contentType).send(await engine.metrics.metrics()));
 };

@@ -1,6 +1,7 @@
 // Workflows: deploy a version (JSON or YAML), list, show with versions, enable, disable.
 import { Type } from '@sinclair/typebox';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { formatReport, type GraphReport, type ReportFormat } from '../../graph/index.js';
 import { parseDefinitionText } from '../../definitions/validate.js';
 import type { Engine } from '../../engine.js';
 
@@ -30,4 +31,23 @@ export const workflowRoutes = (engine: Engine): FastifyPluginAsync => async (app
 
   app.post('/workflows/:id/disable', { schema: { tags: ['workflows'], params: IdParams } }, async (request) =>
     engine.workflows.setEnabled(request.tenant, (request.params as { id: string }).id, false));
+};
+
+const FormatQuery = Type.Object({ format: Type.Optional(Type.Unsafe<ReportFormat>({ type: 'string', enum: ['json', 'text', 'mermaid', 'dot'] })) });
+
+/** The dependency graph of the tenant's workflows, optionally with pending definitions in place. */
+export const graphRoutes = (engine: Engine): FastifyPluginAsync => async (app) => {
+  const send = (report: GraphReport, format: ReportFormat | undefined, reply: FastifyReply): FastifyReply =>
+    !format || format === 'json' ? reply.send(report) : reply.type('text/plain; charset=utf-8').send(formatReport(report, format));
+
+  app.get('/graph', { schema: { tags: ['workflows'], summary: 'Dependency graph of the active workflows', querystring: FormatQuery } }, async (request, reply) =>
+    send(await engine.workflows.graph(request.tenant), (request.query as { format?: ReportFormat }).format, reply));
+
+  app.post('/graph', {
+    schema: { tags: ['workflows'], summary: 'Dependency graph with these definitions deployed (nothing is deployed)', querystring: FormatQuery, body: Type.Object({ definitions: Type.Array(Type.Unknown(), { maxItems: 1000 }) }) },
+  }, async (request, reply) => {
+    const { definitions } = request.body as { definitions: unknown[] };
+    const pending = definitions.map((d, i) => engine.workflows.check(d, `definitions[${i}]`));
+    return send(await engine.workflows.graph(request.tenant, pending), (request.query as { format?: ReportFormat }).format, reply);
+  });
 };
