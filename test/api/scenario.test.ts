@@ -1,7 +1,7 @@
 // The tour, through the HTTP API: deploy the examples, create a lead, let the worker run, read
 // the audit trail; plus the graph, metrics and OpenAPI documents.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { testApi, type TestApi } from '../helpers/api.js';
+import { read, testApi, type TestApi } from '../helpers/api.js';
 import { exampleDefinitions } from '../helpers/engine.js';
 
 let api: TestApi;
@@ -23,24 +23,24 @@ describe('a new lead through the API', () => {
 
     await api.engine.worker.drain();
 
-    const lead = (await api.app.inject({ method: 'GET', url: '/v1/records/lead/lead-42' })).json<{ version: number>(); data: Record<string, unknown> };
+    const lead = read<{ version: number; data: Record<string, unknown> }>((await api.app.inject({ method: 'GET', url: '/v1/records/lead/lead-42' })));
     expect(lead.data.owner).toBe('rep-emea');
-    const [execution] = (await api.app.inject({ method: 'GET', url: '/v1/executions?workflow=assign-new-lead' })).json<{ items: { id: string }>().items; status: string }[];
+    const [execution] = read<{ items: { id: string; status: string }[] }>((await api.app.inject({ method: 'GET', url: '/v1/executions?workflow=assign-new-lead' }))).items;
     expect(execution?.status).toBe('succeeded');
-    const detail = (await api.app.inject({ method: 'GET', url: `/v1/executions/${execution!.id}` })).json<{ steps: { stepId: string>(); status: string; durationMs: number }[] };
+    const detail = read<{ steps: { stepId: string; status: string; durationMs: number }[] }>((await api.app.inject({ method: 'GET', url: `/v1/executions/${execution!.id}` })));
     expect(detail.steps.map((s) => [s.stepId, s.status])).toEqual([['assign-owner', 'succeeded'], ['follow-up', 'succeeded']]);
 
-    const history = (await api.app.inject({ method: 'GET', url: '/v1/records/lead/lead-42/history' })).json<{ items: { operation: string }>().items; changedFields: string[]; actor: Record<string, unknown>; cause: Record<string, unknown> }[];
+    const history = read<{ items: { operation: string; changedFields: string[]; actor: Record<string, unknown>; cause: Record<string, unknown> }[] }>((await api.app.inject({ method: 'GET', url: '/v1/records/lead/lead-42/history' }))).items;
     expect(history.map((c) => c.operation)).toEqual(['created', 'updated']);
     expect(history[0]?.actor).toEqual({ kind: 'user', id: 'api:default' });
     expect(history[1]?.changedFields).toEqual(['assigned_at', 'owner']);
     expect(history[1]?.actor).toEqual({ kind: 'workflow', workflowId: 'assign-new-lead', version: 1, executionId: execution!.id, stepId: 'assign-owner' });
     expect(history[1]?.cause).toMatchObject({ depth: 1, executionId: execution!.id, workflowId: 'assign-new-lead', version: 1 });
 
-    const tasks = (await api.app.inject({ method: 'GET', url: '/v1/records/task' })).json<{ items: { id: string }>().items; data: Record<string, unknown> }[];
+    const tasks = read<{ items: { id: string; data: Record<string, unknown> }[] }>((await api.app.inject({ method: 'GET', url: '/v1/records/task' }))).items;
     expect(tasks).toHaveLength(1);
     expect(tasks[0]?.data).toMatchObject({ subject: 'Call Ada Lovelace', related_type: 'lead', related_id: 'lead-42', owner: 'rep-emea', status: 'open' });
-    const taskHistory = (await api.app.inject({ method: 'GET', url: `/v1/records/task/${tasks[0]!.id}/history` })).json<{ items: { actor: Record<string, unknown> }[] }>().items;
+    const taskHistory = read<{ items: { actor: Record<string, unknown> }[] }>((await api.app.inject({ method: 'GET', url: `/v1/records/task/${tasks[0]!.id}/history` }))).items;
     expect(taskHistory[0]?.actor).toMatchObject({ kind: 'workflow', workflowId: 'assign-new-lead', version: 1, executionId: execution!.id, stepId: 'follow-up' });
   });
 
@@ -49,7 +49,7 @@ describe('a new lead through the API', () => {
     expect((await api.app.inject({ method: 'PUT', url: `/v1/workflows/${def!.id}`, payload: def })).json()).toMatchObject({ version: 1, created: true });
     expect((await api.app.inject({ method: 'PUT', url: `/v1/workflows/${def!.id}`, payload: def })).json()).toMatchObject({ version: 1, created: false });
     expect((await api.app.inject({ method: 'PUT', url: `/v1/workflows/${def!.id}`, payload: { ...def, name: 'renamed' } })).json()).toMatchObject({ version: 2, created: true });
-    const shown = (await api.app.inject({ method: 'GET', url: `/v1/workflows/${def!.id}` })).json<{ versions: unknown[] }>();
+    const shown = read<{ versions: unknown[] }>((await api.app.inject({ method: 'GET', url: `/v1/workflows/${def!.id}` })));
     expect(shown.versions).toHaveLength(2);
   });
 
@@ -60,14 +60,14 @@ describe('a new lead through the API', () => {
     await api.app.inject({ method: 'POST', url: '/v1/records/lead', payload: { id: 'a', name: 'A' } });
     await api.app.inject({ method: 'POST', url: `/v1/workflows/${def!.id}/enable` });
     await api.app.inject({ method: 'POST', url: '/v1/records/lead', payload: { id: 'b', name: 'B' } });
-    const items = (await api.app.inject({ method: 'GET', url: '/v1/executions' })).json<{ items: { recordId: string }[] }>().items;
+    const items = read<{ items: { recordId: string }[] }>((await api.app.inject({ method: 'GET', url: '/v1/executions' }))).items;
     expect(items.map((e) => e.recordId)).toEqual(['b']);
   });
 
   it('serves the graph, metrics and the OpenAPI document', async () => {
     const cycle = ['a', 'b'].map((id, i) => ({ id, name: id, object: 'deal', trigger: { on: 'field_changed', field: i ? 'stage' : 'priority' }, actions: [{ id: 's', type: 'record.update', set: i ? { priority: 'record.stage' } : { stage: 'record.priority' } }] }));
     const graph = await api.app.inject({ method: 'POST', url: '/v1/graph', payload: { definitions: cycle } });
-    expect(graph.json<{ cycles: { path: string[] }[] }>().cycles[0]?.path).toEqual(['a', 'b', 'a']);
+    expect(read<{ cycles: { path: string[] }[] }>(graph).cycles[0]?.path).toEqual(['a', 'b', 'a']);
     const refused = await api.app.inject({ method: 'PUT', url: '/v1/workflows/b', payload: cycle[1] });
     expect(refused.statusCode).toBe(201); // b alone is no cycle
     const closing = await api.app.inject({ method: 'PUT', url: '/v1/workflows/a', payload: cycle[0] });
@@ -81,7 +81,7 @@ describe('a new lead through the API', () => {
     const metrics = await api.app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.body).toContain('switchyard_executions_finished_total{tenant="default",workflow="b",status="succeeded"} 1');
     expect(metrics.body).toContain('switchyard_executions{status="succeeded"} 1');
-    const openapi = (await api.app.inject({ method: 'GET', url: '/openapi.json' })).json<{ paths: Record<string, unknown> }>();
+    const openapi = read<{ paths: Record<string, unknown> }>((await api.app.inject({ method: 'GET', url: '/openapi.json' })));
     expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/v1/records/{type}/{id}/history', '/v1/dead-letters/replay', '/v1/graph', '/metrics']));
   });
 });

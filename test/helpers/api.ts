@@ -23,3 +23,8 @@ export async function testApi(raw: RawConfig = {}): Promise<TestApi> {
     },
   };
 }
+
+/** A JSON response body, typed by the test that reads it. */
+export function read<T>(response: { json<U>(): U }): T {
+  return response.json<T>();
+}
