@@ -128,7 +128,7 @@ export class ExecutionRunner {
     if (step.mode === 'async' && state.exec.kind === 'workflow') return this.enqueueAsync(state, step, base);
     if (step.when) {
       const cel = this.celContext(state.exec, (await this.currentData(state.exec, state.change)) ?? {}, state.change);
-      if (step.when.evaluate(cel) !== true) {
+      if (!evaluatesTrue(step.when, cel)) {
         return this.checkpoint(state, { ...base, status: 'skipped', output: { reason: `when is false: ${step.when.source}` }, error: null, finishedAt: this.deps.clock.now() });
       }
     }
@@ -354,6 +354,15 @@ function executionPath(exec: ExecutionRow): string[] {
 
 function conditionKey(wf: CompiledWorkflow, index: number): string {
   return `${wf.tenant}/${wf.id}@${wf.version}#${index}`;
+}
+
+/** A `when` that cannot be evaluated (it reads a field that is not set) is false. */
+function evaluatesTrue(program: { evaluate(context: CelContext): unknown }, cel: CelContext): boolean {
+  try {
+    return program.evaluate(cel) === true;
+  } catch {
+    return false;
+  }
 }
 
 function firstLine(error: unknown): string {
