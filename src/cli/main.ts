@@ -5,6 +5,7 @@ import { fail } from './context.js';
 import { listExecutions, showExecution } from './commands/executions.js';
 import { serve } from './commands/serve.js';
 import { graph } from './commands/graph.js';
+import { migrate, worker } from './commands/worker.js';
 import { discardDeadLetters, listDeadLetters, replayDeadLetters, showDeadLetter } from './commands/dlq.js';
 import { deploy, validate } from './commands/workflows.js';
 
@@ -22,6 +23,14 @@ program.command('serve')
   .option('--deploy <paths...>', 'deploy these workflow files or folders first')
   .option('--no-worker', 'do not run executions in this process')
   .action((opts: Record<string, unknown>) => serve({ ...program.opts<Record<string, unknown>>(), ...opts } as never));
+
+program.command('worker')
+  .description('run executions only (any number of these may share a PostgreSQL store)')
+  .action(() => worker(program.opts()));
+
+program.command('migrate')
+  .description('apply pending store migrations (serve and worker also do this at start)')
+  .action(() => migrate(program.opts()));
 
 program.command('validate')
   .description('check workflow files; every problem names the file and the path inside it')

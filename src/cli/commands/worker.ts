@@ -1,0 +1,21 @@
+// switchyard worker: a process that only runs executions; switchyard migrate: apply migrations.
+import { print, withEngine, type GlobalOptions } from '../context.js';
+
+export async function worker(options: GlobalOptions): Promise<void> {
+  await withEngine(options, async (engine) => {
+    engine.events.on('worker:error', (error) => process.stderr.write(`worker error: ${error instanceof Error ? error.message : String(error)}\n`));
+    process.stdout.write(`switchyard worker ${engine.worker.id} running on ${engine.store.backend} (concurrency ${engine.config.worker.concurrency})\n`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    process.stdout.write('stopping: finishing running steps\n');
+  }, true);
+}
+
+export async function migrate(options: GlobalOptions): Promise<void> {
+  // withEngine migrates on start; there is nothing else to do.
+  await withEngine(options, async (engine) => {
+    print(options, { migrated: true, store: engine.store.backend }, () => `migrations applied (${engine.store.backend})`);
+  });
+}

@@ -1,0 +1,133 @@
+// Numbered, append-only migrations. Never edit a released one: add the next number.
+// Unqualified names: every connection's search_path is the store's schema.
+// Times are epoch ms from the injected clock (bigint); ids and keys use COLLATE "C" so that
+// ordering and paging match SQLite's binary order.
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial',
+    sql: `
+CREATE TABLE records (
+  tenant text COLLATE "C" NOT NULL, type text COLLATE "C" NOT NULL, id text COLLATE "C" NOT NULL,
+  version integer NOT NULL, data jsonb NOT NULL,
+  created_at bigint NOT NULL, updated_at bigint NOT NULL,
+  PRIMARY KEY (tenant, type, id)
+);
+
+CREATE TABLE changes (
+  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id text COLLATE "C" NOT NULL UNIQUE,
+  tenant text COLLATE "C" NOT NULL, type text COLLATE "C" NOT NULL, record_id text COLLATE "C" NOT NULL,
+  operation text NOT NULL, before jsonb, after jsonb, changed_fields jsonb NOT NULL,
+  version_before integer, version_after integer,
+  actor jsonb NOT NULL, cause jsonb NOT NULL, root_change_id text NOT NULL, depth integer NOT NULL,
+  at bigint NOT NULL
+);
+CREATE INDEX changes_by_record ON changes (tenant, type, record_id, seq);
+
+CREATE TABLE catalog (tenant text COLLATE "C" PRIMARY KEY, revision bigint NOT NULL);
+
+CREATE TABLE workflows (
+  tenant text COLLATE "C" NOT NULL, workflow_id text COLLATE "C" NOT NULL, enabled boolean NOT NULL,
+  latest_version integer NOT NULL, active_version integer NOT NULL, updated_at bigint NOT NULL,
+  PRIMARY KEY (tenant, workflow_id)
+);
+
+CREATE TABLE workflow_versions (
+  tenant text COLLATE "C" NOT NULL, workflow_id text COLLATE "C" NOT NULL, version integer NOT NULL,
+  definition jsonb NOT NULL, hash text NOT NULL, created_at bigint NOT NULL,
+  PRIMARY KEY (tenant, workflow_id, version)
+);
+
+CREATE TABLE executions (
+  seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+  id text COLLATE "C" PRIMARY KEY,
+  tenant text COLLATE "C" NOT NULL, kind text NOT NULL,
+  workflow_id text COLLATE "C" NOT NULL, version integer NOT NULL,
+  trigger_key text COLLATE "C" NOT NULL, step_id text COLLATE "C" NOT NULL, parent_id text,
+  record_type text COLLATE "C" NOT NULL, record_id text COLLATE "C" NOT NULL, lane text COLLATE "C" NOT NULL,
+  status text NOT NULL, attempt integer NOT NULL DEFAULT 0, run_at bigint NOT NULL,
+  lease_until bigint, worker_id text,
+  root_change_id text NOT NULL, depth integer NOT NULL, reason text, input jsonb NOT NULL,
+  created_at bigint NOT NULL, started_at bigint, finished_at bigint,
+  CONSTRAINT executions_dedup UNIQUE (tenant, workflow_id, version, trigger_key, step_id)
+);
+-- The head of each lane's queue (FIFO: run_at, then insertion order).
+CREATE INDEX executions_lane_queue ON executions (tenant, lane, run_at, seq) WHERE status = 'queued';
+-- Invariant 4 as a constraint: a bug in the claim fails loudly instead of running a lane twice.
+CREATE UNIQUE INDEX executions_one_running_per_lane ON executions (tenant, lane) WHERE status = 'running';
+CREATE INDEX executions_running_lease ON executions (lease_until) WHERE status = 'running';
+CREATE INDEX executions_queued_run_at ON executions (run_at) WHERE status = 'queued';
+CREATE INDEX executions_by_tenant ON executions (tenant, seq);
+CREATE INDEX executions_by_status ON executions (tenant, status, seq);
+CREATE INDEX executions_by_record ON executions (tenant, record_type, record_id, seq);
+CREATE INDEX executions_by_root ON executions (root_change_id);
+
+-- One row per live lane (something queued or running; emptied lanes are deleted). The claim walks
+-- lanes, not executions, and locks the lane row (FOR UPDATE SKIP LOCKED) before it looks for the
+-- lane's head: see ARCHITECTURE.md.
+--   running_id: the execution running in the lane, NULL when none (set by claim, cleared by
+--               finish, sweep, requeue and cancel, always in the transaction that moves that execution).
+--   ready_at:   a lower bound of the run_at of the lane's queued executions, NULL only when none is
+--               queued. Lowered by inserts and requeues; set exactly under the lane lock when the
+--               lane is released or a claim finds it has no ready head.
+CREATE TABLE lanes (
+  tenant text COLLATE "C" NOT NULL, lane text COLLATE "C" NOT NULL,
+  running_id text COLLATE "C",
+  ready_at bigint,
+  PRIMARY KEY (tenant, lane)
+);
+CREATE INDEX lanes_ready_by_tenant ON lanes (tenant, ready_at) WHERE running_id IS NULL AND ready_at IS NOT NULL;
+CREATE INDEX lanes_ready ON lanes (ready_at) WHERE running_id IS NULL AND ready_at IS NOT NULL;
+
+CREATE TABLE steps (
+  seq bigint GENERATED ALWAYS AS IDENTITY,
+  execution_id text COLLATE "C" NOT NULL, step_id text COLLATE "C" NOT NULL, attempt integer NOT NULL,
+  status text NOT NULL, output jsonb NOT NULL, error text,
+  started_at bigint NOT NULL, finished_at bigint NOT NULL,
+  PRIMARY KEY (execution_id, step_id)
+);
+`,
+  },
+  {
+    version: 2,
+    name: 'guards-failures-alerts',
+    sql: `
+CREATE INDEX executions_by_workflow_record ON executions (tenant, workflow_id, record_type, record_id, created_at);
+CREATE INDEX executions_by_tenant_root ON executions (tenant, root_change_id);
+
+CREATE TABLE alerts (
+  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  id text COLLATE "C" NOT NULL UNIQUE, tenant text COLLATE "C" NOT NULL, kind text NOT NULL,
+  severity text NOT NULL, message text NOT NULL, details jsonb NOT NULL, at bigint NOT NULL
+);
+CREATE INDEX alerts_by_tenant ON alerts (tenant, seq);
+
+CREATE TABLE effects (
+  tenant text COLLATE "C" NOT NULL, key text COLLATE "C" NOT NULL,
+  execution_id text COLLATE "C" NOT NULL, step_id text COLLATE "C" NOT NULL,
+  action text NOT NULL, result jsonb NOT NULL, at bigint NOT NULL,
+  PRIMARY KEY (tenant, key)
+);
+
+CREATE TABLE attempts (
+  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  execution_id text COLLATE "C" NOT NULL, step_id text COLLATE "C" NOT NULL, attempt integer NOT NULL,
+  action text NOT NULL, error text NOT NULL, code text NOT NULL, retryable boolean NOT NULL,
+  started_at bigint NOT NULL, finished_at bigint NOT NULL
+);
+CREATE INDEX attempts_by_execution ON attempts (execution_id, seq);
+
+CREATE TABLE breakers (
+  tenant text COLLATE "C" NOT NULL, key text COLLATE "C" NOT NULL, state jsonb NOT NULL, updated_at bigint NOT NULL,
+  PRIMARY KEY (tenant, key)
+);
+`,
+  },
+];

@@ -1,0 +1,262 @@
+// The shared store: many engine processes on many machines, one PostgreSQL database.
+// A node-postgres Pool with search_path set to the store's schema; every value is bound.
+// Design notes (claims, lanes, fairness, fencing, failures): ARCHITECTURE.md beside this file.
+import pg from 'pg';
+import { SwitchyardError } from '../../errors.js';
+import { TenantRotation } from '../claim-fairness.js';
+import type { Store, StoreCapabilities, StoreTx } from '../port.js';
+import type {
+  AlertRow, AttemptRow, BreakerRow, ChangeRow, ClaimOptions, ExecutionFilter, ExecutionRow, ExecutionStatus, Lease, RecordRow, StepRow,
+  WorkflowRow, WorkflowVersionRow,
+} from '../types.js';
+import { claimInTransaction, heartbeat, sweepInTransaction } from './claim.js';
+import { DEFAULT_RETRY, type RetryPolicy, retryIdempotent, runTransaction, SCHEMA_NAME, typeParsers } from './connection.js';
+import { WakeListener } from './listener.js';
+import { MIGRATIONS } from './migrations/index.js';
+import { listExecutions, Q } from './queries.js';
+import * as map from './rows.js';
+import { PgTx } from './tx.js';
+
+export interface PostgresStoreOptions {
+  /** Connection string, e.g. postgres://user:pass@host:5432/db. */
+  url: string;
+  /** Schema that holds the tables; migrate() creates it. Lowercase letters, digits, '_', at most 40 characters. Default 'public'. */
+  schema?: string;
+  /** Connections in the pool. Default 10. */
+  poolSize?: number;
+  /** How long to wait for a pooled connection before failing with STORE_UNAVAILABLE. Default 10,000 ms. */
+  connectionTimeoutMs?: number;
+  /** Runs of a transaction (or idempotent statement) on conflicts and lost connections, the first included. Default 5. */
+  maxAttempts?: number;
+  /** application_name shown in pg_stat_activity. Default 'switchyard'. */
+  applicationName?: string;
+  /** Connection errors absorbed by the pool (idle client killed) or the LISTEN connection (reconnecting). Default: ignored. */
+  onConnectionError?: (error: Error) => void;
+}
+
+export class PostgresStore implements Store {
+  readonly backend = 'postgres' as const;
+  readonly capabilities: StoreCapabilities = { multiProcess: true, wakeups: true };
+  readonly schema: string;
+  private readonly pool: pg.Pool;
+  private readonly clientConfig: pg.ClientConfig;
+  private readonly retry: RetryPolicy;
+  private readonly channel: string;
+  private readonly onConnectionError: (error: Error) => void;
+  private readonly wakeListeners = new Set<() => void>();
+  private listener: WakeListener | undefined;
+  private readonly tenantRotation = new TenantRotation();
+  private closed = false;
+
+  constructor(options: PostgresStoreOptions) {
+    this.schema = options.schema ?? 'public';
+    if (!SCHEMA_NAME.test(this.schema)) {
+      throw new SwitchyardError('CONFIG_INVALID', `PostgreSQL schema "${this.schema}" must match ${SCHEMA_NAME.source}`);
+    }
+    this.channel = `switchyard_queued_${this.schema}`;
+    this.retry = { ...DEFAULT_RETRY, attempts: options.maxAttempts ?? DEFAULT_RETRY.attempts };
+    this.onConnectionError = options.onConnectionError ?? (() => undefined);
+    this.clientConfig = {
+      connectionString: options.url,
+      options: `-c search_path=${this.schema}`,
+      application_name: options.applicationName ?? 'switchyard',
+      keepAlive: true,
+      types: typeParsers,
+    };
+    this.pool = new pg.Pool({
+      ...this.clientConfig,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
+    });
+    // An idle client whose backend died (pg_terminate_backend, restart) is dropped by the pool;
+    // without this listener the 'error' event would crash the process.
+    this.pool.on('error', (error) => this.onConnectionError(error));
+  }
+
+  private async rows<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
+    return retryIdempotent(this.retry, async () => (await this.pool.query<T>(text, values)).rows);
+  }
+
+  private async one<T extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<T | undefined> {
+    return (await this.rows<T>(text, values))[0];
+  }
+
+  async migrate(): Promise<void> {
+    await runTransaction(this.pool, this.retry, async (client) => {
+      // Several processes may start at once: one migrates, the others wait here, then find nothing to do.
+      await client.query(Q.migrationLock, [this.schema]);
+      // Only create what is missing: CREATE SCHEMA checks the CREATE privilege on the database even
+      // when the schema exists, and a least-privileged role may not have it.
+      if ((await client.query(Q.schemaExists, [this.schema])).rowCount === 0) await client.query(`CREATE SCHEMA ${this.schema}`);
+      await client.query(Q.createMigrationsTable);
+      const applied = new Set((await client.query<{ version: number }>(Q.appliedMigrations)).rows.map((r) => r.version));
+      for (const migration of MIGRATIONS) {
+        if (applied.has(migration.version)) continue;
+        await client.query(migration.sql);
+        await client.query(Q.recordMigration, [migration.version, migration.name]);
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const listener = this.listener;
+    this.listener = undefined;
+    this.wakeListeners.clear();
+    await listener?.stop();
+    await this.pool.end();
+  }
+
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return runTransaction(this.pool, this.retry, (client) => fn(new PgTx(client)));
+  }
+
+  async getRecord(tenant: string, type: string, id: string): Promise<RecordRow | undefined> {
+    const row = await this.one<map.RecordSql>(Q.getRecord, [tenant, type, id]);
+    return row && map.record(row);
+  }
+
+  async listRecords(tenant: string, type: string, limit: number, afterId = ''): Promise<RecordRow[]> {
+    return (await this.rows<map.RecordSql>(Q.listRecords, [tenant, type, afterId, limit])).map(map.record);
+  }
+
+  async listChanges(tenant: string, type: string, recordId: string): Promise<ChangeRow[]> {
+    return (await this.rows<map.ChangeSql>(Q.listChanges, [tenant, type, recordId])).map(map.change);
+  }
+
+  async getChange(tenant: string, changeId: string): Promise<ChangeRow | undefined> {
+    const row = await this.one<map.ChangeSql>(Q.getChange, [tenant, changeId]);
+    return row && map.change(row);
+  }
+
+  async listWorkflows(tenant: string): Promise<WorkflowRow[]> {
+    return (await this.rows<map.WorkflowSql>(Q.listWorkflows, [tenant])).map(map.workflow);
+  }
+
+  async listWorkflowVersions(tenant: string, workflowId: string): Promise<WorkflowVersionRow[]> {
+    return (await this.rows<map.VersionSql>(Q.listVersions, [tenant, workflowId])).map(map.version);
+  }
+
+  async getWorkflowVersion(tenant: string, workflowId: string, version: number): Promise<WorkflowVersionRow | undefined> {
+    const row = await this.one<map.VersionSql>(Q.getVersion, [tenant, workflowId, version]);
+    return row && map.version(row);
+  }
+
+  async listActiveVersions(tenant: string): Promise<WorkflowVersionRow[]> {
+    return (await this.rows<map.VersionSql>(Q.listActiveVersions, [tenant])).map(map.version);
+  }
+
+  async getCatalogRevision(tenant: string): Promise<number> {
+    return (await this.one<{ revision: number }>(Q.getRevision, [tenant]))?.revision ?? 0;
+  }
+
+  async getExecution(tenant: string, id: string): Promise<ExecutionRow | undefined> {
+    const row = await this.one<map.ExecutionSql>(Q.getExecution, [tenant, id]);
+    return row && map.execution(row);
+  }
+
+  async listExecutions(filter: ExecutionFilter): Promise<ExecutionRow[]> {
+    const { text, values } = listExecutions(filter);
+    return (await this.rows<map.ExecutionSql>(text, values)).map(map.execution);
+  }
+
+  async listSteps(executionId: string): Promise<StepRow[]> {
+    return (await this.rows<map.StepSql>(Q.listSteps, [executionId])).map(map.step);
+  }
+
+  async countExecutionsByStatus(tenant?: string): Promise<Partial<Record<ExecutionStatus, number>>> {
+    const rows = tenant === undefined
+      ? await this.rows<{ status: ExecutionStatus; n: number }>(Q.countByStatus)
+      : await this.rows<{ status: ExecutionStatus; n: number }>(Q.countByStatusForTenant, [tenant]);
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
+  async listAlerts(tenant: string, limit: number): Promise<AlertRow[]> {
+    return (await this.rows<map.AlertSql>(Q.listAlerts, [tenant, limit])).map(map.alert);
+  }
+
+  async listAttempts(executionId: string): Promise<AttemptRow[]> {
+    return (await this.rows<map.AttemptSql>(Q.listAttempts, [executionId])).map(map.attempt);
+  }
+
+  async listBreakers(tenant: string): Promise<BreakerRow[]> {
+    return (await this.rows<map.BreakerSql>(Q.listBreakers, [tenant])).map(map.breaker);
+  }
+
+  async getBreaker(tenant: string, key: string): Promise<BreakerRow | undefined> {
+    const row = await this.one<map.BreakerSql>(Q.getBreaker, [tenant, key]);
+    return row && map.breaker(row);
+  }
+
+  requeueExecutions(tenant: string, ids: string[], from: ExecutionStatus[], now: number): Promise<string[]> {
+    return this.moveExecutions(Q.requeue, [tenant, ids, from, now], ids);
+  }
+
+  cancelExecutions(tenant: string, ids: string[], from: ExecutionStatus[], reason: string, now: number): Promise<string[]> {
+    return this.moveExecutions(Q.cancel, [tenant, ids, from, reason, now], ids);
+  }
+
+  /** Runs a requeue or cancel; returns the ids it moved, in the order asked. */
+  private async moveExecutions(text: string, values: unknown[], ids: string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const moved = await runTransaction(this.pool, this.retry, async (client) => (await client.query<{ id: string }>(text, values)).rows);
+    const set = new Set(moved.map((r) => r.id));
+    return ids.filter((id) => set.has(id));
+  }
+
+  async claimExecutions(options: ClaimOptions): Promise<ExecutionRow[]> {
+    const rows = await runTransaction(this.pool, this.retry, (client) => claimInTransaction(client, options, this.tenantRotation));
+    return rows.map(map.execution);
+  }
+
+  heartbeat(workerId: string, leases: Lease[], now: number, leaseMs: number): Promise<string[]> {
+    // Idempotent (it only sets lease_until), so a retry after a lost connection is safe.
+    return heartbeat((text, values) => retryIdempotent(this.retry, () => this.pool.query<{ id: string }>(text, values)),
+      workerId, leases, now, leaseMs);
+  }
+
+  sweepExpiredLeases(now: number): Promise<number> {
+    return runTransaction(this.pool, this.retry, (client) => sweepInTransaction(client, now));
+  }
+
+  async nextRunAt(): Promise<number | undefined> {
+    return (await this.one<{ at: number | null }>(Q.nextRunAt, []))?.at ?? undefined;
+  }
+
+  onWake(listener: () => void): () => void {
+    this.wakeListeners.add(listener);
+    void this.listening(); // resolves when LISTEN is in place; never rejects (the listener retries)
+    return () => {
+      this.wakeListeners.delete(listener);
+    };
+  }
+
+  /**
+   * Starts the LISTEN connection if it is not running; resolves once it listens. onWake starts it
+   * too, but a caller that must not miss the very next notification (a test) can await this.
+   */
+  listening(): Promise<void> {
+    if (!this.listener) {
+      this.listener = new WakeListener({
+        config: this.clientConfig,
+        channel: this.channel,
+        wake: () => {
+          for (const listener of [...this.wakeListeners]) listener();
+        },
+        onError: this.onConnectionError,
+      });
+      this.listener.start();
+    }
+    return this.listener.listening;
+  }
+
+  /** The LISTEN connection's backend pid (fault tests kill it); undefined while disconnected. */
+  get listenerPid(): number | undefined {
+    return this.listener?.backendPid;
+  }
+
+  async notifyQueued(): Promise<void> {
+    await retryIdempotent(this.retry, () => this.pool.query(Q.notify, [this.channel]));
+  }
+}

@@ -1,0 +1,325 @@
+// Every PostgreSQL statement, in one place. Values are always bound ($1, $2, ...); each statement's
+// comment lists its parameters in order. Table names are unqualified: search_path is the schema.
+import type { ExecutionFilter } from '../types.js';
+
+/** A lane a claim may take: nothing running in it, something queued (matches the lanes_ready* indexes). */
+const readyLane = (a: string) => `${a}.running_id IS NULL AND ${a}.ready_at IS NOT NULL`;
+
+/**
+ * CTEs that recompute the exact ready_at of the lanes listed in CTE `source` (tenant, lane), which
+ * the caller has locked in an earlier statement (see ARCHITECTURE.md: lock, then read), and delete
+ * the lanes left with nothing queued and nothing running, so the table holds only live lanes.
+ * `p` prefixes the CTE names so that a statement can hold several.
+ */
+const refreshLanes = (source: string, p: string) => `${p}fresh AS (
+      SELECT s.tenant, s.lane, (SELECT min(e.run_at) FROM executions e
+        WHERE e.tenant = s.tenant AND e.lane = s.lane AND e.status = 'queued') AS ready_at
+      FROM ${source} s
+    ), ${p}updated AS (
+      UPDATE lanes l SET ready_at = f.ready_at FROM ${p}fresh f
+      WHERE l.tenant = f.tenant AND l.lane = f.lane AND f.ready_at IS NOT NULL
+    ), ${p}emptied AS (
+      DELETE FROM lanes l USING ${p}fresh f
+      WHERE l.tenant = f.tenant AND l.lane = f.lane AND f.ready_at IS NULL AND l.running_id IS NULL
+    )`;
+
+export const Q = {
+  // migrations --------------------------------------------------------------------------------
+  /** $1 key (schema name): serializes migrate() across processes until the transaction ends. */
+  migrationLock: `SELECT pg_advisory_xact_lock(hashtext('switchyard:migrate'), hashtext($1))`,
+  createMigrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
+    version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+  /** $1 schema */
+  schemaExists: `SELECT 1 FROM pg_namespace WHERE nspname = $1`,
+  /** (none) */
+  appliedMigrations: `SELECT version FROM schema_migrations`,
+  /** $1 version, $2 name */
+  recordMigration: `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`,
+
+  // records -----------------------------------------------------------------------------------
+  /** $1 tenant, $2 type, $3 id */
+  getRecord: `SELECT * FROM records WHERE tenant = $1 AND type = $2 AND id = $3`,
+  /** $1 tenant, $2 type, $3 id. Row lock until the transaction ends. */
+  getRecordForUpdate: `SELECT * FROM records WHERE tenant = $1 AND type = $2 AND id = $3 FOR UPDATE`,
+  /** $1 tenant, $2 type, $3 after id (exclusive, '' for the first page), $4 limit */
+  listRecords: `SELECT * FROM records WHERE tenant = $1 AND type = $2 AND id > $3 ORDER BY id LIMIT $4`,
+  /**
+   * $1 tenant, $2 type, $3 id, $4 version, $5 data (json text), $6 createdAt, $7 updatedAt.
+   * No row inserted means the record exists; DO NOTHING keeps the transaction usable (an error would abort it).
+   */
+  insertRecord: `INSERT INTO records (tenant, type, id, version, data, created_at, updated_at)
+    VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7) ON CONFLICT (tenant, type, id) DO NOTHING`,
+  /** $1 tenant, $2 type, $3 id, $4 version, $5 data (json text), $6 updatedAt, $7 expected version (invariant 4) */
+  updateRecord: `UPDATE records SET version = $4, data = $5::jsonb, updated_at = $6
+    WHERE tenant = $1 AND type = $2 AND id = $3 AND version = $7`,
+  /** $1 tenant, $2 type, $3 id, $4 expected version */
+  deleteRecord: `DELETE FROM records WHERE tenant = $1 AND type = $2 AND id = $3 AND version = $4`,
+
+  // changes -----------------------------------------------------------------------------------
+  /** $1 id, $2 tenant, $3 type, $4 recordId, $5 operation, $6 before, $7 after, $8 changedFields (json text or null),
+   *  $9 versionBefore, $10 versionAfter, $11 actor, $12 cause (json text), $13 rootChangeId, $14 depth, $15 at */
+  appendChange: `INSERT INTO changes (id, tenant, type, record_id, operation, before, after, changed_fields,
+      version_before, version_after, actor, cause, root_change_id, depth, at)
+    VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8::jsonb, $9, $10, $11::jsonb, $12::jsonb, $13, $14, $15)`,
+  /** $1 tenant, $2 type, $3 recordId */
+  listChanges: `SELECT * FROM changes WHERE tenant = $1 AND type = $2 AND record_id = $3 ORDER BY seq`,
+  /** $1 tenant, $2 id */
+  getChange: `SELECT * FROM changes WHERE tenant = $1 AND id = $2`,
+
+  // workflows ---------------------------------------------------------------------------------
+  /** $1 tenant */
+  getRevision: `SELECT revision FROM catalog WHERE tenant = $1`,
+  /** $1 tenant */
+  bumpRevision: `INSERT INTO catalog (tenant, revision) VALUES ($1, 1)
+    ON CONFLICT (tenant) DO UPDATE SET revision = catalog.revision + 1 RETURNING revision`,
+  /** $1 tenant, $2 workflowId */
+  getWorkflow: `SELECT * FROM workflows WHERE tenant = $1 AND workflow_id = $2`,
+  /** $1 tenant */
+  listWorkflows: `SELECT * FROM workflows WHERE tenant = $1 ORDER BY workflow_id`,
+  /** $1 tenant, $2 workflowId, $3 enabled, $4 latestVersion, $5 activeVersion, $6 updatedAt */
+  upsertWorkflow: `INSERT INTO workflows (tenant, workflow_id, enabled, latest_version, active_version, updated_at)
+    VALUES ($1, $2, $3, $4, $5, $6)
+    ON CONFLICT (tenant, workflow_id) DO UPDATE SET enabled = excluded.enabled,
+      latest_version = excluded.latest_version, active_version = excluded.active_version, updated_at = excluded.updated_at`,
+  /** $1 tenant, $2 workflowId, $3 version, $4 definition (json text), $5 hash, $6 createdAt */
+  insertVersion: `INSERT INTO workflow_versions (tenant, workflow_id, version, definition, hash, created_at)
+    VALUES ($1, $2, $3, $4::jsonb, $5, $6)`,
+  /** $1 tenant, $2 workflowId */
+  getLatestVersion: `SELECT * FROM workflow_versions WHERE tenant = $1 AND workflow_id = $2 ORDER BY version DESC LIMIT 1`,
+  /** $1 tenant, $2 workflowId, $3 version */
+  getVersion: `SELECT * FROM workflow_versions WHERE tenant = $1 AND workflow_id = $2 AND version = $3`,
+  /** $1 tenant, $2 workflowId */
+  listVersions: `SELECT * FROM workflow_versions WHERE tenant = $1 AND workflow_id = $2 ORDER BY version`,
+  /** $1 tenant */
+  listActiveVersions: `SELECT v.* FROM workflows w JOIN workflow_versions v
+      ON v.tenant = w.tenant AND v.workflow_id = w.workflow_id AND v.version = w.active_version
+    WHERE w.tenant = $1 AND w.enabled ORDER BY w.workflow_id`,
+
+  // executions: writes ------------------------------------------------------------------------
+  /**
+   * $1 rows: a JSON array of objects keyed by column name (rows.executionBatch). One statement
+   * for the whole batch; duplicates of the dedup key are ignored (invariant 2), new queued rows
+   * lower their lane's ready_at (a row inserted as 'skipped' by a loop guard has no lane work). Lanes are upserted in key order so concurrent batches lock them in
+   * the same order. Returns the number of new executions.
+   */
+  insertExecutions: `WITH input AS (
+      SELECT x.*, a.ord FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS a(elem, ord)
+      CROSS JOIN LATERAL jsonb_to_record(a.elem) AS x(
+        id text, tenant text, kind text, workflow_id text, version integer, trigger_key text, step_id text,
+        parent_id text, record_type text, record_id text, lane text, run_at bigint, root_change_id text,
+        depth integer, input jsonb, created_at bigint, status text, reason text, finished_at bigint)
+    ), inserted AS (
+      INSERT INTO executions (id, tenant, kind, workflow_id, version, trigger_key, step_id, parent_id,
+        record_type, record_id, lane, status, attempt, run_at, root_change_id, depth, input, created_at, reason, finished_at)
+      SELECT id, tenant, kind, workflow_id, version, trigger_key, step_id, parent_id,
+        record_type, record_id, lane, status, 0, run_at, root_change_id, depth, input, created_at, reason, finished_at
+      FROM input ORDER BY ord
+      ON CONFLICT (tenant, workflow_id, version, trigger_key, step_id) DO NOTHING
+      RETURNING tenant, lane, run_at, status
+    ), lanes_up AS (
+      INSERT INTO lanes (tenant, lane, ready_at)
+      SELECT tenant, lane, min(run_at) FROM inserted WHERE status = 'queued' GROUP BY tenant, lane ORDER BY tenant, lane
+      ON CONFLICT (tenant, lane) DO UPDATE SET ready_at = LEAST(lanes.ready_at, excluded.ready_at)
+    )
+    SELECT count(*)::integer AS inserted FROM inserted`,
+
+  /** $1 id, $2 attempt. Locks the row so a sweep cannot take the lease before this transaction ends. */
+  checkLease: `SELECT 1 FROM executions WHERE id = $1 AND status = 'running' AND attempt = $2 FOR UPDATE`,
+
+  /** $1 id, $2 attempt, $3 status, $4 reason, $5 finishedAt, $6 runAt (null keeps it). Returns the lane released. */
+  finish: `WITH done AS (
+      UPDATE executions SET status = $3, reason = $4, finished_at = $5, run_at = COALESCE($6::bigint, run_at),
+        lease_until = NULL, worker_id = NULL
+      WHERE id = $1 AND status = 'running' AND attempt = $2
+      RETURNING id, tenant, lane
+    ), released AS (
+      UPDATE lanes l SET running_id = NULL FROM done
+      WHERE l.tenant = done.tenant AND l.lane = done.lane AND l.running_id = done.id
+    )
+    SELECT tenant, lane FROM done`,
+
+  /** $1 tenants text[], $2 lanes text[] (pairs). Run after the statement that locked these lanes. */
+  refreshLanes: `WITH listed AS (SELECT * FROM unnest($1::text[], $2::text[]) AS x(tenant, lane)),
+    ${refreshLanes('listed', '')}
+    SELECT count(*)::integer AS n FROM fresh`,
+
+  /** $1 ids text[], $2 attempts integer[] (pairs), $3 workerId, $4 leaseUntil. Returns the ids still held. */
+  heartbeat: `UPDATE executions e SET lease_until = $4
+    FROM unnest($1::text[], $2::integer[]) AS l(id, attempt)
+    WHERE e.id = l.id AND e.attempt = l.attempt AND e.status = 'running' AND e.worker_id = $3
+    RETURNING e.id`,
+
+  /** $1 now. Requeues running executions whose lease ran out and frees their lanes; returns those lanes. */
+  sweep: `WITH expired AS (
+      SELECT id FROM executions WHERE status = 'running' AND lease_until < $1 FOR UPDATE SKIP LOCKED
+    ), requeued AS (
+      UPDATE executions e SET status = 'queued', lease_until = NULL, worker_id = NULL
+      FROM expired WHERE e.id = expired.id
+      RETURNING e.id, e.tenant, e.lane
+    ), released AS (
+      UPDATE lanes l SET running_id = NULL FROM requeued r
+      WHERE l.tenant = r.tenant AND l.lane = r.lane AND l.running_id = r.id
+    )
+    SELECT tenant, lane FROM requeued`,
+
+  // executions: the claim (see ARCHITECTURE.md) ----------------------------------------------
+  /**
+   * $1 now, $2 max tenants. Tenants with a free lane whose work is ready, the longest-waiting
+   * first. A skip scan over lanes_ready_by_tenant: one index probe per tenant (the first entry
+   * past the previous tenant is the next tenant's oldest ready lane), not one per row.
+   */
+  claimTenants: `WITH RECURSIVE t AS (
+      (SELECT r.tenant, r.ready_at FROM lanes r WHERE ${readyLane('r')} ORDER BY r.tenant, r.ready_at LIMIT 1)
+      UNION ALL
+      SELECT n.tenant, n.ready_at FROM t CROSS JOIN LATERAL (
+        SELECT l.tenant, l.ready_at FROM lanes l WHERE ${readyLane('l')} AND l.tenant > t.tenant
+        ORDER BY l.tenant, l.ready_at LIMIT 1) n
+    )
+    SELECT tenant FROM t WHERE ready_at <= $1 ORDER BY ready_at, tenant LIMIT $2`,
+
+  /** $1 tenants text[], $2 now, $3 lanes per tenant. Locks each tenant's oldest ready free lanes. */
+  lockLanesPerTenant: `SELECT l.tenant, l.lane FROM unnest($1::text[]) AS t(tenant)
+    CROSS JOIN LATERAL (
+      SELECT r.tenant, r.lane FROM lanes r
+      WHERE r.tenant = t.tenant AND ${readyLane('r')} AND r.ready_at <= $2
+      ORDER BY r.tenant, r.ready_at LIMIT $3
+      FOR UPDATE SKIP LOCKED) l`,
+
+  /** $1 now, $2 limit, $3 tenants text[], $4 lanes text[] (pairs already locked by this transaction). */
+  lockLanesOldest: `SELECT l.tenant, l.lane FROM lanes l
+    WHERE ${readyLane('l')} AND l.ready_at <= $1
+      AND NOT EXISTS (SELECT 1 FROM unnest($3::text[], $4::text[]) AS x(tenant, lane)
+                      WHERE x.tenant = l.tenant AND x.lane = l.lane)
+    ORDER BY l.ready_at LIMIT $2
+    FOR UPDATE SKIP LOCKED`,
+
+  /**
+   * $1 tenants text[], $2 lanes text[] (pairs this transaction locked), $3 now, $4 leaseUntil, $5 workerId.
+   * Claims the head (oldest ready) of each locked lane and marks the lane running; a locked lane
+   * with nothing ready gets its ready_at recomputed (or is deleted when nothing is queued). Must be a later statement than the lock,
+   * so that its snapshot sees every commit made before the lock was taken.
+   */
+  claimHeads: `WITH locked AS (
+      SELECT * FROM unnest($1::text[], $2::text[]) AS x(tenant, lane)
+    ), heads AS (
+      SELECT h.id, locked.tenant, locked.lane FROM locked
+      CROSS JOIN LATERAL (
+        SELECT e.id FROM executions e
+        WHERE e.tenant = locked.tenant AND e.lane = locked.lane AND e.status = 'queued' AND e.run_at <= $3
+        ORDER BY e.run_at, e.seq LIMIT 1) h
+    ), claimed AS (
+      UPDATE executions e SET status = 'running', attempt = e.attempt + 1, lease_until = $4, worker_id = $5,
+        started_at = COALESCE(e.started_at, $3)
+      FROM heads WHERE e.id = heads.id AND e.status = 'queued'
+      RETURNING e.*
+    ), marked AS (
+      UPDATE lanes l SET running_id = c.id FROM claimed c WHERE l.tenant = c.tenant AND l.lane = c.lane
+    ), headless AS (
+      SELECT * FROM locked WHERE NOT EXISTS (SELECT 1 FROM heads WHERE heads.tenant = locked.tenant AND heads.lane = locked.lane)
+    ), ${refreshLanes('headless', 'heal_')}
+    SELECT * FROM claimed ORDER BY run_at, seq`,
+
+  /**
+   * $1 tenant, $2 ids text[], $3 from statuses text[], $4 now. Dead-letter replay: back to the
+   * queue at now. Upserts the lane (an idle lane has no row), only lowers ready_at (safe without a
+   * prior lock: a lower bound is all a lane needs, the claim heals it), and frees the lane if a
+   * requeued execution was its running one.
+   */
+  requeue: `WITH moved AS (
+      UPDATE executions SET status = 'queued', run_at = $4, reason = NULL, finished_at = NULL, lease_until = NULL, worker_id = NULL
+      WHERE tenant = $1 AND id = ANY($2::text[]) AND status = ANY($3::text[])
+      RETURNING id, lane
+    ), lanes_up AS (
+      INSERT INTO lanes (tenant, lane, ready_at) SELECT $1, lane, $4::bigint FROM moved GROUP BY lane ORDER BY lane
+      ON CONFLICT (tenant, lane) DO UPDATE SET ready_at = LEAST(lanes.ready_at, excluded.ready_at),
+        running_id = CASE WHEN lanes.running_id IN (SELECT id FROM moved) THEN NULL ELSE lanes.running_id END
+    )
+    SELECT id FROM moved`,
+  /** $1 tenant, $2 ids text[], $3 from statuses text[], $4 reason, $5 now. Frees the lane of a cancelled running execution. */
+  cancel: `WITH moved AS (
+      UPDATE executions SET status = 'cancelled', reason = $4, finished_at = $5, lease_until = NULL, worker_id = NULL
+      WHERE tenant = $1 AND id = ANY($2::text[]) AND status = ANY($3::text[])
+      RETURNING id, lane
+    ), lanes_up AS (
+      UPDATE lanes l SET running_id = NULL
+      WHERE l.tenant = $1 AND l.lane IN (SELECT lane FROM moved) AND l.running_id IN (SELECT id FROM moved)
+    )
+    SELECT id FROM moved`,
+
+  // executions: reads -------------------------------------------------------------------------
+  /** $1 tenant, $2 id */
+  getExecution: `SELECT * FROM executions WHERE tenant = $1 AND id = $2`,
+  /** (none) */
+  nextRunAt: `SELECT min(run_at) AS at FROM executions WHERE status = 'queued'`,
+  /** (none) */
+  countByStatus: `SELECT status, count(*)::integer AS n FROM executions GROUP BY status`,
+  /** $1 tenant */
+  countByStatusForTenant: `SELECT status, count(*)::integer AS n FROM executions WHERE tenant = $1 GROUP BY status`,
+
+  // loop guards -------------------------------------------------------------------------------
+  /** $1 tenant, $2 rootChangeId */
+  countByRoot: `SELECT count(*)::integer AS n FROM executions WHERE tenant = $1 AND root_change_id = $2`,
+  /** $1 tenant, $2 workflowId, $3 recordType, $4 recordId. Skipped executions do not count. */
+  lastExecutionAt: `SELECT max(created_at) AS at FROM executions
+    WHERE tenant = $1 AND workflow_id = $2 AND record_type = $3 AND record_id = $4 AND status <> 'skipped'`,
+
+  // alerts, effects, attempts, breakers -------------------------------------------------------
+  /** $1 id, $2 tenant, $3 kind, $4 severity, $5 message, $6 details (json text), $7 at */
+  insertAlert: `INSERT INTO alerts (id, tenant, kind, severity, message, details, at) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)`,
+  /** $1 tenant, $2 limit. Newest first. */
+  listAlerts: `SELECT * FROM alerts WHERE tenant = $1 ORDER BY seq DESC LIMIT $2`,
+  /** $1 tenant, $2 key */
+  getEffect: `SELECT * FROM effects WHERE tenant = $1 AND key = $2`,
+  /** $1 tenant, $2 key, $3 executionId, $4 stepId, $5 action, $6 result (json text), $7 at. The first write wins. */
+  saveEffect: `INSERT INTO effects (tenant, key, execution_id, step_id, action, result, at)
+    VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7) ON CONFLICT (tenant, key) DO NOTHING`,
+  /** $1 executionId, $2 stepId, $3 attempt, $4 action, $5 error, $6 code, $7 retryable, $8 startedAt, $9 finishedAt */
+  recordAttempt: `INSERT INTO attempts (execution_id, step_id, attempt, action, error, code, retryable, started_at, finished_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+  /** $1 executionId */
+  listAttempts: `SELECT * FROM attempts WHERE execution_id = $1 ORDER BY seq`,
+  /** $1 tenant, $2 key */
+  getBreaker: `SELECT * FROM breakers WHERE tenant = $1 AND key = $2`,
+  /** $1 tenant, $2 key, $3 state (json text), $4 updatedAt */
+  putBreaker: `INSERT INTO breakers (tenant, key, state, updated_at) VALUES ($1, $2, $3::jsonb, $4)
+    ON CONFLICT (tenant, key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
+  /** $1 tenant */
+  listBreakers: `SELECT * FROM breakers WHERE tenant = $1 ORDER BY key`,
+
+  // steps -------------------------------------------------------------------------------------
+  /** $1 executionId, $2 stepId, $3 attempt, $4 status, $5 output (json text), $6 error, $7 startedAt, $8 finishedAt */
+  saveStep: `INSERT INTO steps (execution_id, step_id, attempt, status, output, error, started_at, finished_at)
+    VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8)
+    ON CONFLICT (execution_id, step_id) DO UPDATE SET attempt = excluded.attempt, status = excluded.status,
+      output = excluded.output, error = excluded.error, started_at = excluded.started_at, finished_at = excluded.finished_at`,
+  /** $1 executionId */
+  listSteps: `SELECT * FROM steps WHERE execution_id = $1 ORDER BY started_at, seq`,
+
+  // wake-ups ----------------------------------------------------------------------------------
+  /** $1 channel (switchyard_queued_<schema>) */
+  notify: `SELECT pg_notify($1, '')`,
+} as const;
+
+/**
+ * listExecutions: fixed clauses chosen by which filters are present; values always bound.
+ * Parameters are numbered in the order the clauses are added; the limit comes last.
+ */
+export function listExecutions(filter: ExecutionFilter): { text: string; values: unknown[] } {
+  const values: unknown[] = [filter.tenant];
+  const clauses = ['tenant = $1'];
+  const add = (clause: (n: string) => string, value: unknown): void => {
+    values.push(value);
+    clauses.push(clause(`$${values.length}`));
+  };
+  if (filter.status) add((n) => `status = ${n}`, filter.status);
+  if (filter.workflowId) add((n) => `workflow_id = ${n}`, filter.workflowId);
+  if (filter.recordType) add((n) => `record_type = ${n}`, filter.recordType);
+  if (filter.recordId) add((n) => `record_id = ${n}`, filter.recordId);
+  if (filter.rootChangeId) add((n) => `root_change_id = ${n}`, filter.rootChangeId);
+  if (filter.before) add((n) => `seq < (SELECT seq FROM executions WHERE id = ${n})`, filter.before);
+  values.push(filter.limit ?? 100);
+  return {
+    text: `SELECT * FROM executions WHERE ${clauses.join(' AND ')} ORDER BY seq DESC LIMIT $${values.length}`,
+    values,
+  };
+}

@@ -1,0 +1,151 @@
+// StoreTx over one pooled client inside BEGIN ... COMMIT (see connection.ts: runTransaction).
+import type pg from 'pg';
+import { StaleLeaseError, SwitchyardError } from '../../errors.js';
+import type { ExecutionUpdate, StoreTx } from '../port.js';
+import type {
+  AlertRow, AttemptRow, BreakerRow, ChangeRow, EffectRow, Lease, NewExecution, RecordRow, StepRow, WorkflowRow, WorkflowVersionRow,
+} from '../types.js';
+import { ConflictError } from './connection.js';
+import { Q } from './queries.js';
+import * as map from './rows.js';
+
+const UNIQUE_VIOLATION = '23505';
+
+export class PgTx implements StoreTx {
+  constructor(private readonly client: pg.PoolClient) {}
+
+  private async rows<T extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<T[]> {
+    return (await this.client.query<T>(text, values)).rows;
+  }
+
+  private async count(text: string, values: unknown[]): Promise<number> {
+    return (await this.client.query(text, values)).rowCount ?? 0;
+  }
+
+  async getRecordForUpdate(tenant: string, type: string, id: string): Promise<RecordRow | undefined> {
+    const [row] = await this.rows<map.RecordSql>(Q.getRecordForUpdate, [tenant, type, id]);
+    return row && map.record(row);
+  }
+
+  async insertRecord(row: RecordRow): Promise<void> {
+    if ((await this.count(Q.insertRecord, map.insertRecordParams(row))) !== 1) {
+      throw new SwitchyardError('RECORD_EXISTS', `${row.type} ${row.id} exists`);
+    }
+  }
+
+  async updateRecord(row: RecordRow, expectedVersion: number): Promise<boolean> {
+    return (await this.count(Q.updateRecord, map.updateRecordParams(row, expectedVersion))) === 1;
+  }
+
+  async deleteRecord(tenant: string, type: string, id: string, expectedVersion: number): Promise<boolean> {
+    return (await this.count(Q.deleteRecord, [tenant, type, id, expectedVersion])) === 1;
+  }
+
+  async appendChange(change: ChangeRow): Promise<void> {
+    await this.client.query(Q.appendChange, map.changeParams(change));
+  }
+
+  async insertExecutions(rows: NewExecution[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    const [result] = await this.rows<{ inserted: number }>(Q.insertExecutions, [map.executionBatch(rows)]);
+    return result?.inserted ?? 0;
+  }
+
+  async getCatalogRevision(tenant: string): Promise<number> {
+    const [row] = await this.rows<{ revision: number }>(Q.getRevision, [tenant]);
+    return row?.revision ?? 0;
+  }
+
+  async bumpCatalogRevision(tenant: string): Promise<number> {
+    const [row] = await this.rows<{ revision: number }>(Q.bumpRevision, [tenant]);
+    return row?.revision ?? 0;
+  }
+
+  async getWorkflow(tenant: string, workflowId: string): Promise<WorkflowRow | undefined> {
+    const [row] = await this.rows<map.WorkflowSql>(Q.getWorkflow, [tenant, workflowId]);
+    return row && map.workflow(row);
+  }
+
+  async getLatestVersion(tenant: string, workflowId: string): Promise<WorkflowVersionRow | undefined> {
+    const [row] = await this.rows<map.VersionSql>(Q.getLatestVersion, [tenant, workflowId]);
+    return row && map.version(row);
+  }
+
+  async insertWorkflowVersion(row: WorkflowVersionRow): Promise<void> {
+    try {
+      await this.client.query(Q.insertVersion, map.versionParams(row));
+    } catch (error) {
+      // Two deploys read the same latest version and both chose the next number: the later one
+      // runs again from the start (it will read the new latest), as for any other conflict.
+      const e = error as { code?: string; constraint?: string };
+      if (e.code === UNIQUE_VIOLATION && e.constraint === 'workflow_versions_pkey') throw new ConflictError(error);
+      throw error;
+    }
+  }
+
+  async upsertWorkflow(row: WorkflowRow): Promise<void> {
+    await this.client.query(Q.upsertWorkflow, map.workflowParams(row));
+  }
+
+  async checkLease(lease: Lease): Promise<void> {
+    if ((await this.count(Q.checkLease, [lease.executionId, lease.attempt])) !== 1) {
+      throw new StaleLeaseError(lease.executionId, lease.attempt);
+    }
+  }
+
+  async saveStep(step: StepRow): Promise<void> {
+    await this.client.query(Q.saveStep, map.stepParams(step));
+  }
+
+  async finishExecution(lease: Lease, update: ExecutionUpdate): Promise<void> {
+    await finish(this.client, lease, update);
+  }
+
+  async countExecutionsByRoot(tenant: string, rootChangeId: string): Promise<number> {
+    const [row] = await this.rows<{ n: number }>(Q.countByRoot, [tenant, rootChangeId]);
+    return row?.n ?? 0;
+  }
+
+  async lastExecutionAt(tenant: string, workflowId: string, recordType: string, recordId: string): Promise<number | undefined> {
+    const [row] = await this.rows<{ at: number | null }>(Q.lastExecutionAt, [tenant, workflowId, recordType, recordId]);
+    return row?.at ?? undefined;
+  }
+
+  async insertAlert(alert: AlertRow): Promise<void> {
+    await this.client.query(Q.insertAlert, map.alertParams(alert));
+  }
+
+  async getEffect(tenant: string, key: string): Promise<EffectRow | undefined> {
+    const [row] = await this.rows<map.EffectSql>(Q.getEffect, [tenant, key]);
+    return row && map.effect(row);
+  }
+
+  async saveEffect(effect: EffectRow): Promise<void> {
+    await this.client.query(Q.saveEffect, map.effectParams(effect));
+  }
+
+  async recordAttempt(attempt: AttemptRow): Promise<void> {
+    await this.client.query(Q.recordAttempt, map.attemptParams(attempt));
+  }
+
+  async getBreaker(tenant: string, key: string): Promise<BreakerRow | undefined> {
+    const [row] = await this.rows<map.BreakerSql>(Q.getBreaker, [tenant, key]);
+    return row && map.breaker(row);
+  }
+
+  async putBreaker(row: BreakerRow): Promise<void> {
+    await this.client.query(Q.putBreaker, map.breakerParams(row));
+  }
+}
+
+/** Ends or requeues an execution under its lease and frees its lane. */
+export async function finish(client: pg.ClientBase, lease: Lease, update: ExecutionUpdate): Promise<void> {
+  const done = await client.query<{ tenant: string; lane: string }>(Q.finish, [
+    lease.executionId, lease.attempt, update.status, update.reason ?? null, update.finishedAt ?? null, update.runAt ?? null,
+  ]);
+  const [lane] = done.rows;
+  if (!lane) throw new StaleLeaseError(lease.executionId, lease.attempt);
+  // The lane row is locked by the statement above, so this later statement sees every execution
+  // committed into the lane before the lock (READ COMMITTED takes a fresh snapshot per statement).
+  await client.query(Q.refreshLanes, [[lane.tenant], [lane.lane]]);
+}

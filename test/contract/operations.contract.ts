@@ -1,0 +1,131 @@
+// Contract: loop-guard reads, alerts, the effect ledger, step attempts, breakers, and the
+// operator's moves (dead-letter replay, cancel), including what they do to a lane.
+import { expect, it } from 'vitest';
+import { StaleLeaseError } from '../../src/errors.js';
+import type { AlertRow, AttemptRow } from '../../src/store/types.js';
+import { claim, insertExecutions, newExecution, type StoreHarness, succeed, T0 } from './fixtures.js';
+
+export function operationsContract(h: StoreHarness): void {
+  it('counts executions per root change and finds when a workflow last ran for a record (loop guards)', async () => {
+    const store = await h.open();
+    await insertExecutions(store, [
+      newExecution({ tenant: 't1', rootChangeId: 'root', workflowId: 'wf', recordId: 'r', createdAt: T0 + 1, lane: 'opt-out-1' }),
+      newExecution({ tenant: 't1', rootChangeId: 'root', workflowId: 'wf', recordId: 'r', createdAt: T0 + 5, lane: 'opt-out-2' }),
+      newExecution({ tenant: 't1', rootChangeId: 'root', workflowId: 'other', recordId: 'r', createdAt: T0 + 9 }),
+      newExecution({ tenant: 't2', rootChangeId: 'root', workflowId: 'wf', recordId: 'r', createdAt: T0 + 9 }),
+    ]);
+    await store.transaction(async (tx) => {
+      expect(await tx.countExecutionsByRoot('t1', 'root')).toBe(3);
+      expect(await tx.countExecutionsByRoot('t1', 'none')).toBe(0);
+      expect(await tx.lastExecutionAt('t1', 'wf', 'deal', 'r')).toBe(T0 + 5);
+      expect(await tx.lastExecutionAt('t1', 'wf', 'deal', 'other')).toBeUndefined();
+    });
+    // A skipped execution did not run: it does not count for re-entry.
+    const latest = (await claim(store, 'w1', T0, 10)).find((r) => r.createdAt === T0 + 5);
+    if (!latest) expect.fail('claimed the wrong executions');
+    await store.transaction((tx) => tx.finishExecution({ executionId: latest.id, attempt: 1 }, { status: 'skipped', reason: 'no match' }));
+    expect(await store.transaction((tx) => tx.lastExecutionAt('t1', 'wf', 'deal', 'r'))).toBe(T0 + 1);
+  });
+
+  it('keeps alerts per tenant, newest first', async () => {
+    const store = await h.open();
+    const alert = (id: string, tenant = 't1'): AlertRow => ({
+      id, tenant, kind: 'dead_letter', severity: 'critical', message: `alert ${id}`, details: { executionId: id, n: [1] }, at: T0,
+    });
+    await store.transaction(async (tx) => {
+      await tx.insertAlert(alert('a1'));
+      await tx.insertAlert(alert('a2'));
+      await tx.insertAlert(alert('b1', 't2'));
+    });
+    await store.transaction((tx) => tx.insertAlert({ ...alert('a3'), kind: 'loop', severity: 'warning' }));
+    expect((await store.listAlerts('t1', 10)).map((a) => a.id)).toEqual(['a3', 'a2', 'a1']);
+    expect(await store.listAlerts('t1', 1)).toEqual([{ ...alert('a3'), kind: 'loop', severity: 'warning' }]);
+    expect(await store.listAlerts('t3', 10)).toEqual([]);
+  });
+
+  it('records an external effect once per idempotency key: the first write wins', async () => {
+    const store = await h.open();
+    const effect = { tenant: 't1', key: 'exe-1:notify', executionId: 'exe-1', stepId: 'notify', action: 'email.send', result: { messageId: 'm1' }, at: T0 };
+    await store.transaction(async (tx) => {
+      expect(await tx.getEffect('t1', effect.key)).toBeUndefined();
+      await tx.saveEffect(effect);
+    });
+    await store.transaction((tx) => tx.saveEffect({ ...effect, result: { messageId: 'm2' }, at: T0 + 1 }));
+    expect(await store.transaction((tx) => tx.getEffect('t1', effect.key))).toEqual(effect);
+    expect(await store.transaction((tx) => tx.getEffect('t2', effect.key))).toBeUndefined();
+  });
+
+  it('lists a step\'s failed attempts in the order they happened', async () => {
+    const store = await h.open();
+    const attempt = (n: number, retryable: boolean): AttemptRow => ({
+      executionId: 'exe-1', stepId: 'call', attempt: n, action: 'http.request', error: `failure ${n}`, code: retryable ? 'TIMEOUT' : 'HTTP_400',
+      retryable, startedAt: T0 + n, finishedAt: T0 + n + 1,
+    });
+    await store.transaction(async (tx) => {
+      await tx.recordAttempt(attempt(1, true));
+      await tx.recordAttempt(attempt(2, false));
+    });
+    expect(await store.listAttempts('exe-1')).toEqual([attempt(1, true), attempt(2, false)]);
+    expect(await store.listAttempts('exe-2')).toEqual([]);
+  });
+
+  it('stores circuit breaker state per tenant and key', async () => {
+    const store = await h.open();
+    const open = { tenant: 't1', key: 'connector:smtp', state: { state: 'open', failures: 5, openedAt: T0 }, updatedAt: T0 };
+    await store.transaction(async (tx) => {
+      expect(await tx.getBreaker('t1', open.key)).toBeUndefined();
+      await tx.putBreaker(open);
+      await tx.putBreaker({ tenant: 't1', key: 'workflow:wf', state: { state: 'closed' }, updatedAt: T0 });
+    });
+    const closed = { ...open, state: { state: 'half_open' }, updatedAt: T0 + 60_000 };
+    await store.transaction((tx) => tx.putBreaker(closed));
+    expect(await store.getBreaker('t1', open.key)).toEqual(closed);
+    expect(await store.transaction((tx) => tx.getBreaker('t1', open.key))).toEqual(closed);
+    expect((await store.listBreakers('t1')).map((b) => b.key)).toEqual(['connector:smtp', 'workflow:wf']);
+    expect(await store.listBreakers('t2')).toEqual([]);
+    expect(await store.getBreaker('t2', open.key)).toBeUndefined();
+  });
+
+  it('replays dead-lettered (failed) executions: back in the queue at now, attempts kept', async () => {
+    const store = await h.open();
+    const dead = newExecution({ tenant: 't1', recordId: 'r' });
+    const done = newExecution({ tenant: 't1', recordId: 'other' });
+    await insertExecutions(store, [dead, done]);
+    for (const row of await claim(store, 'w1', T0, 10)) {
+      const status = row.id === dead.id ? 'failed' : 'succeeded';
+      await store.transaction((tx) => tx.finishExecution({ executionId: row.id, attempt: 1 }, { status, reason: 'gave up', finishedAt: T0 + 1 }));
+    }
+    expect(await store.requeueExecutions('t1', [done.id, dead.id, 'missing'], ['failed'], T0 + 100)).toEqual([dead.id]);
+    expect(await store.requeueExecutions('t2', [dead.id], ['queued'], T0 + 100)).toEqual([]);
+    expect(await store.getExecution('t1', dead.id)).toMatchObject({ status: 'queued', runAt: T0 + 100, reason: null, finishedAt: null, attempt: 1 });
+    expect(await store.getExecution('t1', done.id)).toMatchObject({ status: 'succeeded' });
+    expect(await store.nextRunAt()).toBe(T0 + 100);
+    expect(await claim(store, 'w1', T0 + 99)).toEqual([]);
+    expect(await claim(store, 'w1', T0 + 100)).toMatchObject([{ id: dead.id, attempt: 2, status: 'running' }]);
+    expect(await store.requeueExecutions('t1', [], ['failed'], T0)).toEqual([]);
+  });
+
+  it('cancels queued and running executions; a cancelled running one frees its lane and fences its worker', async () => {
+    const store = await h.open();
+    const [running, next, queued] = [
+      newExecution({ tenant: 't1', recordId: 'r' }), newExecution({ tenant: 't1', recordId: 'r' }), newExecution({ tenant: 't1', recordId: 'q' }),
+    ];
+    await insertExecutions(store, [running, next]);
+    const [claimed] = await claim(store, 'w1', T0, 10);
+    expect(claimed?.id).toBe(running.id);
+    await insertExecutions(store, [queued]);
+    expect(await store.cancelExecutions('t1', [queued.id, running.id, next.id], ['queued', 'running'], 'operator', T0 + 5))
+      .toEqual([queued.id, running.id, next.id]);
+    expect(await store.getExecution('t1', running.id)).toMatchObject({ status: 'cancelled', reason: 'operator', finishedAt: T0 + 5 });
+    const fenced = await store.transaction((tx) => tx.checkLease({ executionId: running.id, attempt: 1 })).catch((e: unknown) => e);
+    expect(fenced).toBeInstanceOf(StaleLeaseError);
+    expect(await store.cancelExecutions('t1', [running.id], ['queued', 'running'], 'again', T0 + 6)).toEqual([]);
+    expect(await claim(store, 'w1', T0 + 10)).toEqual([]);
+    // The lane is free again: new work on the record runs.
+    const later = newExecution({ tenant: 't1', recordId: 'r', runAt: T0 + 10 });
+    await insertExecutions(store, [later]);
+    const [ran] = await claim(store, 'w1', T0 + 10);
+    expect(ran?.id).toBe(later.id);
+    await succeed(store, ran ?? expect.fail('claimed nothing'));
+  });
+}
