@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { ManualClock } from '../../src/clock.js';
 import { resolveConfig, type RawConfig } from '../../src/config.js';
 import { createEngine, type Engine } from '../../src/engine.js';
+import type { Store } from '../../src/store/port.js';
+import { describe } from 'vitest';
+import { describePostgres, makePostgresStore } from './stores.js';
 import { parseDefinitionText } from '../../src/definitions/validate.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 
@@ -16,10 +19,33 @@ export interface TestEngine extends Engine {
 
 export async function sqliteEngine(raw: RawConfig = {}, path?: string, random?: () => number): Promise<TestEngine> {
   const file = path ?? join(mkdtempSync(join(tmpdir(), 'switchyard-')), 'test.db');
+  return engineOn(new SqliteStore({ path: file }), raw, random, file);
+}
+
+/** A test engine on any store: manual clock, no background worker loop. */
+export async function engineOn(store: Store, raw: RawConfig = {}, random?: () => number, path = ''): Promise<TestEngine> {
   const clock = new ManualClock();
-  const engine = createEngine({ store: new SqliteStore({ path: file }), config: resolveConfig(raw, process.env), clock, runWorker: false, random });
+  const engine = createEngine({ store, config: resolveConfig(raw, process.env), clock, runWorker: false, random });
   await engine.start();
-  return Object.assign(engine, { clock, path: file });
+  return Object.assign(engine, { clock, path });
+}
+
+/** Stops the engine and closes its store; closing twice is harmless. */
+export async function closeEngine(engine: Engine | undefined): Promise<void> {
+  if (!engine) return;
+  await engine.stop();
+  await engine.store.close().catch(() => undefined);
+}
+
+export type MakeEngine = (raw?: RawConfig, random?: () => number) => Promise<TestEngine>;
+
+/**
+ * Registers a suite once per store: on SQLite always, on PostgreSQL when
+ * SWITCHYARD_TEST_DATABASE_URL is set (skipped loudly otherwise).
+ */
+export async function forEachStore(name: string, suite: (make: MakeEngine, backend: 'sqlite' | 'postgres') => void): Promise<void> {
+  describe(`${name} [sqlite]`, () => suite((raw, random) => sqliteEngine(raw, undefined, random), 'sqlite'));
+  await describePostgres(`${name} [postgres]`, () => suite(async (raw, random) => engineOn(await makePostgresStore(), raw, random), 'postgres'));
 }
 
 export function exampleDefinitions(dir = 'examples'): unknown[] {

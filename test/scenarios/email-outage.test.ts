@@ -4,8 +4,8 @@
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
 import { SMTPServer } from 'smtp-server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sqliteEngine, USER, type TestEngine } from '../helpers/engine.js';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { closeEngine, forEachStore, USER, type TestEngine } from '../helpers/engine.js';
 
 const sink = { down: true, received: [] as string[], rejected: 0 };
 let smtp: SMTPServer;
@@ -44,12 +44,15 @@ afterAll(async () => {
   await new Promise<void>((resolve) => hook.close(() => resolve()));
 });
 
-describe('email provider outage during 500 executions', () => {
+await forEachStore('email provider outage during 500 executions', (make) => {
   let engine: TestEngine;
+  afterEach(() => closeEngine(engine));
 
   it('delivers every email exactly once, opens and closes the breaker, alerts within a minute', async () => {
+    Object.assign(sink, { down: true, received: [], rejected: 0 });
+    alertsReceived.length = 0;
     const hookPort = (hook.address() as AddressInfo).port;
-    engine = await sqliteEngine({
+    engine = await make({
       connectors: { default: [
         { name: 'mail', type: 'smtp', settings: { host: '127.0.0.1', port: smtpPort, from: 'desk@example.com' } },
         { name: 'ops-hook', type: 'http', settings: { baseUrl: `http://127.0.0.1:${hookPort}/alerts` } },
@@ -92,6 +95,5 @@ describe('email provider outage during 500 executions', () => {
     expect(alerts.some((a) => a.kind === 'breaker_closed')).toBe(true);
     expect(alertsReceived.some((body) => body.includes('circuit breaker connector:mail opened'))).toBe(true);
     expect(await engine.deadLetters.list('default')).toEqual([]);
-    await engine.store.close();
   });
 });

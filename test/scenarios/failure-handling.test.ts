@@ -6,14 +6,11 @@ import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/server/app.js';
 import type { RawConfig } from '../../src/config.js';
-import { sqliteEngine, USER, type TestEngine } from '../helpers/engine.js';
+import { closeEngine, forEachStore, USER, type TestEngine } from '../helpers/engine.js';
 
 interface Sink { port: number; requests: { path: string; key: string; headers: IncomingMessage['headers'] }[]; status: number; close(): Promise<void> }
 const sinks: Sink[] = [];
-let engine: TestEngine | undefined;
 afterEach(async () => {
-  await engine?.store.close();
-  engine = undefined;
   for (const s of sinks.splice(0)) await s.close();
 });
 
@@ -52,129 +49,134 @@ async function statusOf(e: TestEngine): Promise<string | undefined> {
   return (await e.store.listExecutions({ tenant: 'default', workflowId: 'notify' }))[0]?.status;
 }
 
-describe('retries with exponential backoff on the injected clock', () => {
-  it('retries after 5 s and 25 s, then dead-letters with an alert and an ops task', async () => {
-    const api = await sink(503);
-    engine = await sqliteEngine(config([{ name: 'api', port: api.port }]), undefined, () => 0.5);
-    await engine.workflows.deploy('default', wf([call('post', 'api', { retry: { attempts: 3, initial: '5s', factor: 5 } })]));
-    await engine.records.create('default', 'lead', { name: 'Ada' }, USER, 'l1');
-    await engine.worker.drain();
-    expect(api.requests).toHaveLength(1);
-    engine.clock.advance(4_999);
-    await engine.worker.drain();
-    expect(api.requests).toHaveLength(1);
-    engine.clock.advance(1);
-    await engine.worker.drain();
-    expect(api.requests).toHaveLength(2);
-    engine.clock.advance(24_999);
-    await engine.worker.drain();
-    expect(api.requests).toHaveLength(2);
-    engine.clock.advance(1);
-    await engine.worker.drain();
-    expect(api.requests).toHaveLength(3);
-    expect(await statusOf(engine)).toBe('failed');
-    expect(new Set(api.requests.map((r) => r.key)).size).toBe(1); // one idempotency key across retries
+await forEachStore('failure handling', (make) => {
+  let engine: TestEngine | undefined;
+  afterEach(async () => { await closeEngine(engine); engine = undefined; });
 
-    const [dead] = await engine.deadLetters.list('default');
-    const detail = await engine.deadLetters.show('default', dead!.id);
-    expect(detail.attempts.map((a) => a.code)).toEqual(['UPSTREAM_ERROR', 'UPSTREAM_ERROR', 'UPSTREAM_ERROR']);
-    expect(detail.trigger?.operation).toBe('created');
-    const alerts = await engine.store.listAlerts('default', 10);
-    expect(alerts.find((a) => a.kind === 'dead_letter')?.message).toMatch(/notify v1 on lead\/l1 was dead-lettered/);
-    const tasks = await engine.store.listRecords('default', 'task', 10);
-    expect(tasks).toHaveLength(1);
-    expect(tasks[0]?.data).toMatchObject({ owner: 'ops', related_id: 'l1', status: 'open' });
+  describe('retries with exponential backoff on the injected clock', () => {
+    it('retries after 5 s and 25 s, then dead-letters with an alert and an ops task', async () => {
+      const api = await sink(503);
+      engine = await make(config([{ name: 'api', port: api.port }]), () => 0.5);
+      await engine.workflows.deploy('default', wf([call('post', 'api', { retry: { attempts: 3, initial: '5s', factor: 5 } })]));
+      await engine.records.create('default', 'lead', { name: 'Ada' }, USER, 'l1');
+      await engine.worker.drain();
+      expect(api.requests).toHaveLength(1);
+      engine.clock.advance(4_999);
+      await engine.worker.drain();
+      expect(api.requests).toHaveLength(1);
+      engine.clock.advance(1);
+      await engine.worker.drain();
+      expect(api.requests).toHaveLength(2);
+      engine.clock.advance(24_999);
+      await engine.worker.drain();
+      expect(api.requests).toHaveLength(2);
+      engine.clock.advance(1);
+      await engine.worker.drain();
+      expect(api.requests).toHaveLength(3);
+      expect(await statusOf(engine)).toBe('failed');
+      expect(new Set(api.requests.map((r) => r.key)).size).toBe(1); // one idempotency key across retries
+
+      const [dead] = await engine.deadLetters.list('default');
+      const detail = await engine.deadLetters.show('default', dead!.id);
+      expect(detail.attempts.map((a) => a.code)).toEqual(['UPSTREAM_ERROR', 'UPSTREAM_ERROR', 'UPSTREAM_ERROR']);
+      expect(detail.trigger?.operation).toBe('created');
+      const alerts = await engine.store.listAlerts('default', 10);
+      expect(alerts.find((a) => a.kind === 'dead_letter')?.message).toMatch(/notify v1 on lead\/l1 was dead-lettered/);
+      const tasks = await engine.store.listRecords('default', 'task', 10);
+      expect(tasks).toHaveLength(1);
+      expect(tasks[0]?.data).toMatchObject({ owner: 'ops', related_id: 'l1', status: 'open' });
+    });
+
+    it('a non-retryable failure (404) is not retried', async () => {
+      const api = await sink(404);
+      engine = await make(config([{ name: 'api', port: api.port }]));
+      await engine.workflows.deploy('default', wf([call('post', 'api')]));
+      await engine.records.create('default', 'lead', { name: 'Ada' }, USER, 'l1');
+      await engine.worker.drain();
+      engine.clock.advance(3_600_000);
+      await engine.worker.drain();
+      expect(api.requests).toHaveLength(1);
+      expect(await statusOf(engine)).toBe('failed');
+    });
   });
 
-  it('a non-retryable failure (404) is not retried', async () => {
-    const api = await sink(404);
-    engine = await sqliteEngine(config([{ name: 'api', port: api.port }]));
-    await engine.workflows.deploy('default', wf([call('post', 'api')]));
-    await engine.records.create('default', 'lead', { name: 'Ada' }, USER, 'l1');
-    await engine.worker.drain();
-    engine.clock.advance(3_600_000);
-    await engine.worker.drain();
-    expect(api.requests).toHaveLength(1);
-    expect(await statusOf(engine)).toBe('failed');
-  });
-});
-
-describe('fallback chains', () => {
-  it('primary, then backup, then a task for the ops team', async () => {
-    const primary = await sink(500);
-    const backup = await sink(502);
-    engine = await sqliteEngine(config([{ name: 'primary', port: primary.port }, { name: 'backup', port: backup.port }]));
-    await engine.workflows.deploy('default', wf([call('post', 'primary', {
-      retry: { attempts: 1 },
-      fallback: [
-        { type: 'http.request', connector: 'backup', method: 'POST', path: '"/hook"' },
-        { type: 'record.create', object: 'task', set: { subject: '"Notify lead " + record.id + " by hand"', owner: '"ops"' } },
-      ],
-    })]));
-    await engine.records.create('default', 'lead', { name: 'Ada' }, USER, 'l1');
-    await engine.worker.drain();
-    expect(await statusOf(engine)).toBe('succeeded');
-    expect(primary.requests).toHaveLength(1);
-    expect(backup.requests).toHaveLength(1);
-    expect(backup.requests[0]?.key).not.toBe(primary.requests[0]?.key);
-    const tasks = await engine.store.listRecords('default', 'task', 10);
-    expect(tasks.map((t) => t.data.subject)).toEqual(['Notify lead l1 by hand']);
-    const [exec] = await engine.store.listExecutions({ tenant: 'default' });
-    const [step] = await engine.store.listSteps(exec!.id);
-    expect(step?.output).toMatchObject({ via: 'post.fallback.1' });
-  });
-});
-
-describe('dead-letter replay', () => {
-  it('replays only what failed: the step that succeeded is not sent again, the failed one keeps its key', async () => {
-    const first = await sink(200);
-    const second = await sink(400);
-    engine = await sqliteEngine(config([{ name: 'first', port: first.port }, { name: 'second', port: second.port }]));
-    await engine.workflows.deploy('default', wf([call('one', 'first'), call('two', 'second')]));
-    await engine.records.create('default', 'lead', { name: 'Ada' }, USER, 'l1');
-    await engine.worker.drain();
-    expect(await statusOf(engine)).toBe('failed');
-    second.status = 200;
-    const [dead] = await engine.deadLetters.list('default');
-    expect(await engine.deadLetters.replay('default', { ids: [dead!.id] })).toEqual([dead!.id]);
-    await engine.worker.drain();
-    expect(await statusOf(engine)).toBe('succeeded');
-    expect(first.requests).toHaveLength(1);
-    expect(second.requests).toHaveLength(2);
-    expect(second.requests[0]?.key).toBe(second.requests[1]?.key);
-    expect(await engine.deadLetters.replay('default', { ids: [dead!.id] })).toEqual([]); // no longer a dead letter
+  describe('fallback chains', () => {
+    it('primary, then backup, then a task for the ops team', async () => {
+      const primary = await sink(500);
+      const backup = await sink(502);
+      engine = await make(config([{ name: 'primary', port: primary.port }, { name: 'backup', port: backup.port }]));
+      await engine.workflows.deploy('default', wf([call('post', 'primary', {
+        retry: { attempts: 1 },
+        fallback: [
+          { type: 'http.request', connector: 'backup', method: 'POST', path: '"/hook"' },
+          { type: 'record.create', object: 'task', set: { subject: '"Notify lead " + record.id + " by hand"', owner: '"ops"' } },
+        ],
+      })]));
+      await engine.records.create('default', 'lead', { name: 'Ada' }, USER, 'l1');
+      await engine.worker.drain();
+      expect(await statusOf(engine)).toBe('succeeded');
+      expect(primary.requests).toHaveLength(1);
+      expect(backup.requests).toHaveLength(1);
+      expect(backup.requests[0]?.key).not.toBe(primary.requests[0]?.key);
+      const tasks = await engine.store.listRecords('default', 'task', 10);
+      expect(tasks.map((t) => t.data.subject)).toEqual(['Notify lead l1 by hand']);
+      const [exec] = await engine.store.listExecutions({ tenant: 'default' });
+      const [step] = await engine.store.listSteps(exec!.id);
+      expect(step?.output).toMatchObject({ via: 'post.fallback.1' });
+    });
   });
 
-  it('discard cancels a dead letter', async () => {
-    const api = await sink(400);
-    engine = await sqliteEngine(config([{ name: 'api', port: api.port }]));
-    await engine.workflows.deploy('default', wf([call('post', 'api')]));
-    await engine.records.create('default', 'lead', { name: 'Ada' }, USER, 'l1');
-    await engine.worker.drain();
-    expect(await engine.deadLetters.discard('default', { all: true })).toHaveLength(1);
-    expect(await statusOf(engine)).toBe('cancelled');
-  });
-});
+  describe('dead-letter replay', () => {
+    it('replays only what failed: the step that succeeded is not sent again, the failed one keeps its key', async () => {
+      const first = await sink(200);
+      const second = await sink(400);
+      engine = await make(config([{ name: 'first', port: first.port }, { name: 'second', port: second.port }]));
+      await engine.workflows.deploy('default', wf([call('one', 'first'), call('two', 'second')]));
+      await engine.records.create('default', 'lead', { name: 'Ada' }, USER, 'l1');
+      await engine.worker.drain();
+      expect(await statusOf(engine)).toBe('failed');
+      second.status = 200;
+      const [dead] = await engine.deadLetters.list('default');
+      expect(await engine.deadLetters.replay('default', { ids: [dead!.id] })).toEqual([dead!.id]);
+      await engine.worker.drain();
+      expect(await statusOf(engine)).toBe('succeeded');
+      expect(first.requests).toHaveLength(1);
+      expect(second.requests).toHaveLength(2);
+      expect(second.requests[0]?.key).toBe(second.requests[1]?.key);
+      expect(await engine.deadLetters.replay('default', { ids: [dead!.id] })).toEqual([]); // no longer a dead letter
+    });
 
-describe('secrets', () => {
-  it('never appear in API responses or log lines, even when the service echoes them', async () => {
-    const secret = 'sk_live_0123456789abcdef';
-    process.env.TEST_API_TOKEN = secret;
-    const api = await sink(500, (req, res) => { res.statusCode = 500; res.end(`bad token ${String(req.headers.authorization)}`); });
-    engine = await sqliteEngine(config([{ name: 'api', port: api.port, secret: true }]));
-    const logs: string[] = [];
-    const app = await buildServer(engine, { logger: { level: 'trace', stream: new Writable({ write(chunk: Buffer, _e, cb) { logs.push(chunk.toString()); cb(); } }) } });
-    await app.inject({ method: 'PUT', url: '/v1/workflows/notify', payload: wf([call('post', 'api', { retry: { attempts: 1 } })]) });
-    await app.inject({ method: 'POST', url: '/v1/records/lead', payload: { id: 'l1', name: 'Ada' } });
-    await engine.worker.drain();
-    expect(api.requests[0]?.headers.authorization).toBe(secret); // it was sent to the service
-    const [exec] = await engine.store.listExecutions({ tenant: 'default' });
-    const bodies = await Promise.all(['/v1/executions', `/v1/executions/${exec!.id}`, '/v1/dead-letters', `/v1/dead-letters/${exec!.id}`, '/v1/alerts', '/v1/breakers', '/v1/records/task', '/v1/workflows/notify']
-      .map(async (url) => (await app.inject({ method: 'GET', url })).body));
-    expect(bodies.join('\n')).toContain('dead-lettered');
-    for (const body of bodies) expect(body).not.toContain(secret);
-    expect(logs.length).toBeGreaterThan(0);
-    for (const line of logs) expect(line).not.toContain(secret);
-    await app.close();
+    it('discard cancels a dead letter', async () => {
+      const api = await sink(400);
+      engine = await make(config([{ name: 'api', port: api.port }]));
+      await engine.workflows.deploy('default', wf([call('post', 'api')]));
+      await engine.records.create('default', 'lead', { name: 'Ada' }, USER, 'l1');
+      await engine.worker.drain();
+      expect(await engine.deadLetters.discard('default', { all: true })).toHaveLength(1);
+      expect(await statusOf(engine)).toBe('cancelled');
+    });
+  });
+
+  describe('secrets', () => {
+    it('never appear in API responses or log lines, even when the service echoes them', async () => {
+      const secret = 'sk_live_0123456789abcdef';
+      process.env.TEST_API_TOKEN = secret;
+      const api = await sink(500, (req, res) => { res.statusCode = 500; res.end(`bad token ${String(req.headers.authorization)}`); });
+      engine = await make(config([{ name: 'api', port: api.port, secret: true }]));
+      const logs: string[] = [];
+      const app = await buildServer(engine, { logger: { level: 'trace', stream: new Writable({ write(chunk: Buffer, _e, cb) { logs.push(chunk.toString()); cb(); } }) } });
+      await app.inject({ method: 'PUT', url: '/v1/workflows/notify', payload: wf([call('post', 'api', { retry: { attempts: 1 } })]) });
+      await app.inject({ method: 'POST', url: '/v1/records/lead', payload: { id: 'l1', name: 'Ada' } });
+      await engine.worker.drain();
+      expect(api.requests[0]?.headers.authorization).toBe(secret); // it was sent to the service
+      const [exec] = await engine.store.listExecutions({ tenant: 'default' });
+      const bodies = await Promise.all(['/v1/executions', `/v1/executions/${exec!.id}`, '/v1/dead-letters', `/v1/dead-letters/${exec!.id}`, '/v1/alerts', '/v1/breakers', '/v1/records/task', '/v1/workflows/notify']
+        .map(async (url) => (await app.inject({ method: 'GET', url })).body));
+      expect(bodies.join('\n')).toContain('dead-lettered');
+      for (const body of bodies) expect(body).not.toContain(secret);
+      expect(logs.length).toBeGreaterThan(0);
+      for (const line of logs) expect(line).not.toContain(secret);
+      await app.close();
+    });
   });
 });
