@@ -5,7 +5,7 @@ import { resolveConfig } from '../../src/config.js';
 import type { Store, StoreTx } from '../../src/store/port.js';
 import { isSwitchyardError } from '../../src/errors.js';
 import type { WriteResult } from '../../src/services/write-path.js';
-import { closeEngine, forEachStore, sqliteEngine, USER, type TestEngine } from '../helpers/engine.js';
+import { closeEngine, forEachStore, USER, type TestEngine } from '../helpers/engine.js';
 
 
 const bumpOnCreate = (id = 'bump', extra: object = {}) => ({
@@ -27,7 +27,7 @@ function failingAt(store: Store, op: keyof StoreTx): Store {
   });
 }
 
-await forEachStore('invariants', (make, backend) => {
+await forEachStore('invariants', (make, _backend, again) => {
   const open: TestEngine[] = [];
   afterEach(async () => { for (const e of open.splice(0)) await closeEngine(e); });
   async function engine(): Promise<TestEngine> {
@@ -37,7 +37,7 @@ await forEachStore('invariants', (make, backend) => {
   }
   /** A new process on the same store: the same SQLite file, or the same PostgreSQL schema. */
   async function reopen(first: TestEngine): Promise<TestEngine> {
-    const e = backend === 'sqlite' ? await sqliteEngine({}, first.path) : await make();
+    const e = await again(first);
     open.push(e);
     return e;
   }

@@ -38,14 +38,17 @@ export async function closeEngine(engine: Engine | undefined): Promise<void> {
 }
 
 export type MakeEngine = (raw?: RawConfig, random?: () => number) => Promise<TestEngine>;
+/** Another engine (another "process") on the same store as `first`. */
+export type ReopenEngine = (first: TestEngine, raw?: RawConfig) => Promise<TestEngine>;
 
 /**
  * Registers a suite once per store: on SQLite always, on PostgreSQL when
  * SWITCHYARD_TEST_DATABASE_URL is set (skipped loudly otherwise).
  */
-export async function forEachStore(name: string, suite: (make: MakeEngine, backend: 'sqlite' | 'postgres') => void): Promise<void> {
-  describe(`${name} [sqlite]`, () => suite((raw, random) => sqliteEngine(raw, undefined, random), 'sqlite'));
-  await describePostgres(`${name} [postgres]`, () => suite(async (raw, random) => engineOn(await makePostgresStore(), raw, random), 'postgres'));
+export async function forEachStore(name: string, suite: (make: MakeEngine, backend: 'sqlite' | 'postgres', reopen: ReopenEngine) => void): Promise<void> {
+  describe(`${name} [sqlite]`, () => suite((raw, random) => sqliteEngine(raw, undefined, random), 'sqlite', (first, raw) => sqliteEngine(raw, first.path)));
+  const onPostgres = async (raw?: RawConfig, random?: () => number): Promise<TestEngine> => engineOn(await makePostgresStore(), raw, random);
+  await describePostgres(`${name} [postgres]`, () => suite(onPostgres, 'postgres', (_first, raw) => onPostgres(raw)));
 }
 
 export function exampleDefinitions(dir = 'examples'): unknown[] {
