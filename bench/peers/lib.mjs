@@ -51,7 +51,7 @@ export async function paced(rate, seconds, fn) {
   return n;
 }
 
-/** Resolves when counter() reaches target, polling every `everyMs`. Rejects after timeoutMs. */
+/** Resolves once predicate() is true, polling every `everyMs`; rejects after timeoutMs. */
 export async function waitFor(predicate, { everyMs = 2, timeoutMs = 300_000, what = 'condition' } = {}) {
   const deadline = now() + timeoutMs;
   while (!(await predicate())) {

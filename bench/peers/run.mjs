@@ -47,6 +47,7 @@ for (const name of names.filter((n) => !opts.only || n === opts.only)) {
 }
 
 const sorted = (xs) => [...xs].sort((a, b) => a - b);
+// Median: the middle run (the lower middle one for an even --runs).
 const stats = (xs) => { const s = sorted(xs); return { median: s[(s.length - 1) >> 1], min: s[0], max: s[s.length - 1] }; };
 // Before each measured run, wait (up to --idle-wait s) for the CPUs to be idle; record
 // that idle fraction and the 1-min load average after the run, to spot a busy machine.

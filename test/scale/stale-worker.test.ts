@@ -32,9 +32,9 @@ await forEachStore('stale worker', (make, _backend, again) => {
       outbound: { allow: [`127.0.0.1:${port}`] },
       worker: { lease: '30s' },
     };
-    const a = await make(raw as never);
+    const a = await make(raw);
     open.push(a);
-    const b = await again(a, raw as never);
+    const b = await again(a, raw);
     open.push(b);
     await a.workflows.deploy('default', {
       id: 'notify', name: 'notify', object: 'deal', trigger: { on: 'created' },
