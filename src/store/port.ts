@@ -68,6 +68,7 @@ export interface StoreTx {
   getEffect(tenant: string, key: string): Promise<EffectRow | undefined>;
   saveEffect(effect: EffectRow): Promise<void>;
   recordAttempt(attempt: AttemptRow): Promise<void>;
+  /** Reads a breaker and locks it (even before its row exists) until the transaction ends. */
   getBreaker(tenant: string, key: string): Promise<BreakerRow | undefined>;
   putBreaker(row: BreakerRow): Promise<void>;
 }

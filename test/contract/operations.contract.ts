@@ -69,6 +69,16 @@ export function operationsContract(h: StoreHarness): void {
     expect(await store.listAttempts('exe-2')).toEqual([]);
   });
 
+  it('serializes concurrent read-modify-writes of one breaker, even before its row exists', async () => {
+    const store = await h.open();
+    await Promise.all(Array.from({ length: 20 }, () => store.transaction(async (tx) => {
+      const row = await tx.getBreaker('t1', 'connector:x');
+      const n = ((row?.state as { n?: number } | undefined)?.n ?? 0) + 1;
+      await tx.putBreaker({ tenant: 't1', key: 'connector:x', state: { n }, updatedAt: T0 });
+    })));
+    expect((await store.getBreaker('t1', 'connector:x'))?.state).toEqual({ n: 20 });
+  });
+
   it('stores circuit breaker state per tenant and key', async () => {
     const store = await h.open();
     const open = { tenant: 't1', key: 'connector:smtp', state: { state: 'open', failures: 5, openedAt: T0 }, updatedAt: T0 };

@@ -280,6 +280,8 @@ export const Q = {
   listAttempts: `SELECT * FROM attempts WHERE execution_id = $1 ORDER BY seq`,
   /** $1 tenant, $2 key */
   getBreaker: `SELECT * FROM breakers WHERE tenant = $1 AND key = $2`,
+  /** $1 tenant, $2 key. Serializes read-modify-write of one breaker, even before its row exists. */
+  lockBreaker: `SELECT pg_advisory_xact_lock(hashtextextended('breaker/' || $1 || '/' || $2, 0))`,
   /** $1 tenant, $2 key, $3 state (json text), $4 updatedAt */
   putBreaker: `INSERT INTO breakers (tenant, key, state, updated_at) VALUES ($1, $2, $3::jsonb, $4)
     ON CONFLICT (tenant, key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,

@@ -129,6 +129,7 @@ export class PgTx implements StoreTx {
   }
 
   async getBreaker(tenant: string, key: string): Promise<BreakerRow | undefined> {
+    await this.client.query(Q.lockBreaker, [tenant, key]);
     const [row] = await this.rows<map.BreakerSql>(Q.getBreaker, [tenant, key]);
     return row && map.breaker(row);
   }
