@@ -44,10 +44,11 @@ export async function callExternal(deps: ExternalCallDeps, action: ExternalActio
   void deps.clock.sleep(timeoutMs, stopTimer.signal).then(() => {
     if (!stopTimer.signal.aborted) timeout.abort(new StepTimeoutError(timeoutMs));
   });
-  const signal = AbortSignal.any([ctx.signal, timeout.signal]);
   try {
+    // Only the timeout aborts a call: on shutdown a call in flight is let finish and checkpointed,
+    // rather than cut off and counted as a failed attempt.
     const result = await Promise.race([
-      action.run(compiled, { ...ctx, signal }),
+      action.run(compiled, { ...ctx, signal: timeout.signal }),
       new Promise<never>((_, reject) => timeout.signal.addEventListener('abort', () => reject(timeout.signal.reason as Error), { once: true })),
     ]);
     if (connector && breakerKey) {

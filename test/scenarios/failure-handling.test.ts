@@ -87,6 +87,24 @@ await forEachStore('failure handling', (make) => {
       expect(tasks[0]?.data).toMatchObject({ owner: 'ops', related_id: 'l1', status: 'open' });
     });
 
+    it('a call that outlives its step timeout (on the injected clock) is a retryable STEP_TIMEOUT', async () => {
+      const held: ServerResponse[] = [];
+      let arrived: () => void = () => undefined;
+      const first = new Promise<void>((resolve) => { arrived = resolve; });
+      const api = await sink(200, (_req, res) => { held.push(res); arrived(); });
+      engine = await make(config([{ name: 'api', port: api.port }]), () => 0.5);
+      await engine.workflows.deploy('default', wf([call('post', 'api', { timeout: '2s' })]));
+      await engine.records.create('default', 'lead', { name: 'Ada' }, USER, 'l1');
+      const run = engine.worker.drain(1);
+      await first;
+      engine.clock.advance(2_000);
+      await run;
+      for (const res of held) res.end();
+      const [exec] = await engine.store.listExecutions({ tenant: 'default' });
+      expect(exec).toMatchObject({ status: 'queued', runAt: engine.clock.now() + 5_000 });
+      expect((await engine.store.listAttempts(exec!.id)).map((a) => [a.code, a.retryable])).toEqual([['STEP_TIMEOUT', true]]);
+    });
+
     it('a non-retryable failure (404) is not retried', async () => {
       const api = await sink(404);
       engine = await make(config([{ name: 'api', port: api.port }]));
