@@ -85,8 +85,8 @@ export interface Store {
   readonly backend: 'sqlite' | 'postgres';
   readonly capabilities: StoreCapabilities;
 
-  /** Applies pending numbered migrations. Idempotent. */
-  migrate(): Promise<void>;
+  /** Applies pending numbered migrations, all of them or those up to `toVersion`. Idempotent. */
+  migrate(toVersion?: number): Promise<void>;
   close(): Promise<void>;
 
   /**

@@ -81,7 +81,7 @@ export class PostgresStore implements Store {
     return (await this.rows<T>(text, values))[0];
   }
 
-  async migrate(): Promise<void> {
+  async migrate(toVersion = Infinity): Promise<void> {
     await runTransaction(this.pool, this.retry, async (client) => {
       // Several processes may start at once: one migrates, the others wait here, then find nothing to do.
       await client.query(Q.migrationLock, [this.schema]);
@@ -91,7 +91,7 @@ export class PostgresStore implements Store {
       await client.query(Q.createMigrationsTable);
       const applied = new Set((await client.query<{ version: number }>(Q.appliedMigrations)).rows.map((r) => r.version));
       for (const migration of MIGRATIONS) {
-        if (applied.has(migration.version)) continue;
+        if (applied.has(migration.version) || migration.version > toVersion) continue;
         await client.query(migration.sql);
         await client.query(Q.recordMigration, [migration.version, migration.name]);
       }

@@ -1,5 +1,16 @@
 // Every SQLite statement, in one place. Parameters are named (@name) and always bound.
 
+/**
+ * CTE queued_tenants(tenant): the distinct tenants with queued executions, found by skipping
+ * through the executions_ready index one tenant at a time (a loose index scan).
+ */
+const queuedTenants = `RECURSIVE queued_tenants(tenant) AS (
+      SELECT (SELECT MIN(tenant) FROM executions WHERE status = 'queued')
+      UNION ALL
+      SELECT (SELECT MIN(e.tenant) FROM executions e WHERE e.status = 'queued' AND e.tenant > q.tenant)
+      FROM queued_tenants q WHERE q.tenant IS NOT NULL
+    )`;
+
 export const Q = {
   // records -----------------------------------------------------------------------------------
   getRecord: `SELECT * FROM records WHERE tenant = @tenant AND type = @type AND id = @id`,
@@ -45,9 +56,14 @@ export const Q = {
       @recordType, @recordId, @lane, @status, 0, @runAt, @rootChangeId, @depth, @input, @createdAt, @reason, @finishedAt)
     ON CONFLICT (tenant, workflow_id, version, trigger_key, step_id) DO NOTHING`,
   getExecution: `SELECT * FROM executions WHERE tenant = @tenant AND id = @id`,
-  /** Tenants with ready work, the one waiting longest first (claim fairness). */
-  readyTenants: `SELECT tenant, MIN(run_at) AS oldest FROM executions
-    WHERE status = 'queued' AND run_at <= @now GROUP BY tenant ORDER BY oldest, tenant`,
+  /**
+   * Tenants with ready work, the one waiting longest first (claim fairness). One index seek per
+   * tenant (executions_ready), never a scan of the whole queue: claims stay flat as the backlog grows.
+   */
+  readyTenants: `WITH ${queuedTenants} SELECT tenant, oldest FROM (
+      SELECT tenant, (SELECT MIN(run_at) FROM executions e WHERE e.status = 'queued' AND e.tenant = q.tenant) AS oldest
+      FROM queued_tenants q)
+    WHERE oldest <= @now ORDER BY oldest, tenant`,
   /** Ready work of one tenant, oldest first, skipping lanes that already run something. */
   readyForTenant: `SELECT e.* FROM executions e
     WHERE e.status = 'queued' AND e.tenant = @tenant AND e.run_at <= @now
@@ -64,7 +80,9 @@ export const Q = {
     WHERE id = @id AND status = 'running' AND attempt = @attempt AND worker_id = @workerId`,
   sweep: `UPDATE executions SET status = 'queued', lease_until = NULL, worker_id = NULL
     WHERE status = 'running' AND lease_until < @now`,
-  nextRunAt: `SELECT MIN(run_at) AS at FROM executions WHERE status = 'queued'`,
+  /** The earliest run_at of any tenant: one index seek per tenant, as readyTenants. */
+  nextRunAt: `WITH ${queuedTenants} SELECT MIN((SELECT MIN(run_at) FROM executions e WHERE e.status = 'queued' AND e.tenant = q.tenant)) AS at
+    FROM queued_tenants q`,
   countByStatus: `SELECT status, COUNT(*) AS n FROM executions GROUP BY status`,
   countByStatusForTenant: `SELECT status, COUNT(*) AS n FROM executions WHERE tenant = @tenant GROUP BY status`,
 

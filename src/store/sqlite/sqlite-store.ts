@@ -65,12 +65,12 @@ export class SqliteStore implements Store {
     return result;
   }
 
-  migrate(): Promise<void> {
+  migrate(toVersion = Infinity): Promise<void> {
     return this.exclusive(() => {
       this.db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
       const applied = new Set(this.db.prepare('SELECT version FROM schema_migrations').all().map((r) => (r as { version: number }).version));
       for (const m of MIGRATIONS) {
-        if (applied.has(m.version)) continue;
+        if (applied.has(m.version) || m.version > toVersion) continue;
         this.db.transaction(() => {
           this.db.exec(m.sql);
           this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
