@@ -7,6 +7,7 @@ import { sendProblem } from './problem.js';
 import { executionRoutes } from './routes/executions.js';
 import { operationsRoutes } from './routes/operations.js';
 import { healthRoutes } from './routes/health.js';
+import { dashboardRoutes } from '../dashboard/routes.js';
 import { recordRoutes } from './routes/records.js';
 import { graphRoutes, workflowRoutes } from './routes/workflows.js';
 
@@ -40,6 +41,7 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
   app.setNotFoundHandler((request, reply) => sendProblem(request, reply, Object.assign(new Error(`no route for ${request.method} ${request.url}`), { statusCode: 404 })));
 
   await app.register(healthRoutes(engine));
+  await app.register(dashboardRoutes);
   await app.register(recordRoutes(engine), { prefix: '/v1' });
   await app.register(workflowRoutes(engine), { prefix: '/v1' });
   await app.register(graphRoutes(engine), { prefix: '/v1' });
