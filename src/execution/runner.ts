@@ -209,8 +209,10 @@ export class ExecutionRunner {
     const { exec } = state;
     for (let retry = 0; ; retry++) {
       const catalog = this.deps.catalog.cached(exec.tenant) ?? (await this.deps.catalog.forTenant(exec.tenant));
+      let queued = 0;
       try {
-        return await this.deps.store.transaction(async (tx) => {
+        const output = await this.deps.store.transaction(async (tx) => {
+          queued = 0; // a retried transaction counts afresh
           await tx.checkLease(state.lease);
           const current = await tx.getRecordForUpdate(exec.tenant, exec.recordType, exec.recordId);
           const cel = this.celContext(exec, current?.data ?? state.change?.before ?? {}, state.change);
@@ -225,17 +227,20 @@ export class ExecutionRunner {
               : write.kind === 'update' ? { ...common, op: 'patch', id: write.id, data: write.patch }
               : { ...common, op: 'delete', id: write.id },
               this.deps.writeDeps);
+            queued += result.executions;
             results.push({ kind: write.kind, type: write.type, id: result.record?.id ?? write.id ?? null, change: result.change?.id ?? null, version: result.record?.version ?? null });
           }
           const output: Json = { ...(key === base.stepId ? {} : { via: key }), writes: results };
           await tx.saveStep({ ...base, status: 'succeeded', output, error: null, finishedAt: this.deps.clock.now() });
           return output;
         });
+        // Wake workers (in every process) only when the writes queued executions: a wake-up that
+        // finds nothing new costs each worker a claim round trip.
+        if (queued > 0) await this.deps.store.notifyQueued();
+        return output;
       } catch (error) {
         if (!(error instanceof CatalogStaleError) || retry >= 5) throw error;
         await this.deps.catalog.forTenant(exec.tenant, true);
-      } finally {
-        await this.deps.store.notifyQueued();
       }
     }
   }

@@ -134,6 +134,15 @@ await describePostgres('PostgresStore faults', () => {
     await eventually(async () => { await store.notifyQueued(); return wakes > before; });
   });
 
+  it('recovers when a migration in another process changes a table its prepared statements read', async () => {
+    const store = await makePostgresStore({ poolSize: 1 });
+    await store.transaction((tx) => tx.insertRecord({ tenant: 't', type: 'deal', id: 'd1', version: 1, data: {}, createdAt: 1, updatedAt: 1 }));
+    expect(await store.listRecords('t', 'deal', 10)).toHaveLength(1); // prepared and planned on the one connection
+    await withPgAdmin((admin) => admin.query(`ALTER TABLE ${store.schema}.records ADD COLUMN added_later integer`));
+    expect(await store.listRecords('t', 'deal', 10)).toHaveLength(1);
+    expect(await store.transaction((tx) => tx.getRecordForUpdate('t', 'deal', 'd1'))).toMatchObject({ id: 'd1' });
+  });
+
   it('has a constraint that refuses two running executions in one lane, whatever the claim does', async () => {
     const store = await makePostgresStore();
     const rows = [newExecution({ tenant: 't1', recordId: 'r' }), newExecution({ tenant: 't1', recordId: 'r' })];

@@ -51,6 +51,9 @@ function codeOf(error: unknown): string | undefined {
 export function classify(error: unknown): FailureKind {
   if (error instanceof SwitchyardError) return error.code === 'STORE_UNAVAILABLE' ? 'connection' : 'other';
   const code = codeOf(error);
+  // A prepared statement planned before a migration changed its table (another process upgraded
+  // the schema): like a lost connection, drop this connection, whose plans are stale, and run again.
+  if (code === '0A000' && error instanceof Error && error.message.startsWith('cached plan must not change result type')) return 'connection';
   if (code !== undefined) {
     if (CONFLICT_CODES.has(code)) return 'conflict';
     if (code.startsWith('08') || CONNECTION_CODES.has(code) || SOCKET_CODES.has(code)) return 'connection';

@@ -15,6 +15,7 @@ import { WakeListener } from './listener.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { listExecutions, Q } from './queries.js';
 import * as map from './rows.js';
+import { PreparingClient } from './prepared.js';
 import { PgTx } from './tx.js';
 
 export interface PostgresStoreOptions {
@@ -65,6 +66,7 @@ export class PostgresStore implements Store {
     };
     this.pool = new pg.Pool({
       ...this.clientConfig,
+      Client: PreparingClient,
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
     });

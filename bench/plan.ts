@@ -1,0 +1,144 @@
+// The flags of `npm run bench` and the list of measured runs they make. Defaults follow issue 6;
+// README.md says where a default is smaller and why.
+import { parseArgs } from 'node:util';
+import type { ScenarioName } from './child.js';
+import type { Backend, WorkerFlags } from './scenarios/common.js';
+
+export const USAGE = `npm run bench -- [options]
+  --only LIST            scenarios to run (default all): throughput,write-latency,dispatch,memory,conditions,claim,peers
+  --backends LIST        sqlite,postgres (default both)
+  --runs N               runs per figure (default 3; each figure is the median with min and max)
+  --changes N            scenario 1 changes, embedded (default 20000)
+  --pg-changes N         scenario 1 changes, PostgreSQL (default 5000: 9 runs of 20000 would take ~10 min here)
+  --pg-workers LIST      worker processes for scenario 1 on PostgreSQL (default 1,2,4)
+  --write-workflows LIST matching workflows for scenario 2 (default 0,10,50)
+  --write-rate N         scenario 2 writes/s (default 20), --write-seconds S (default 10)
+  --dispatch-rate N      scenario 3 changes/s (default 200), --dispatch-seconds S (default 10)
+  --memory-minutes M     scenario 4 steady-load length (default 2; RSS at 1 min vs at M min)
+  --memory-long          the issue's 5-minute memory run (same as --memory-minutes 5)
+  --memory-rate N        scenario 4 changes/s (default 200)
+  --lookup-ms N          scenario 5 simulated lookup cost (default 200)
+  --claim-backlog N      claim micro-scenario backlog (default 100000)
+  --peer-jobs N          peer throughput jobs (default 20000)
+  --worker-concurrency N, --worker-batch N   engine worker settings (default: the engine's, 16 and 32)
+  --idle-wait S          before each run wait up to S s for the CPUs to be >= 85 % idle (default 2; 0: don't)
+  --profile              run each measured process with --cpu-prof (profiles in bench/results/profiles)
+  --quick                a smoke run: 1 run each, small sizes
+  --out FILE             JSON results (default bench/results/latest.json)
+  --no-results-md        do not rewrite the generated part of bench/RESULTS.md`;
+
+export interface Flags {
+  only: Set<string>;
+  backends: Backend[];
+  runs: number;
+  changes: number;
+  pgChanges: number;
+  pgWorkers: number[];
+  writeWorkflows: number[];
+  writeRate: number;
+  writeSeconds: number;
+  dispatchRate: number;
+  dispatchSeconds: number;
+  memoryMinutes: number;
+  memoryLong: boolean;
+  memoryRate: number;
+  lookupMs: number;
+  claimBacklog: number;
+  peerJobs: number;
+  worker: WorkerFlags;
+  idleWait: number;
+  profile: boolean;
+  quick: boolean;
+  out: string;
+  resultsMd: boolean;
+  argv: string[];
+}
+
+const ALL = ['throughput', 'write-latency', 'dispatch', 'memory', 'conditions', 'claim', 'peers'];
+
+export function parseFlags(argv: string[]): Flags | 'help' {
+  const options = Object.fromEntries<{ type: 'string' | 'boolean' }>([
+      ...['only', 'backends', 'runs', 'changes', 'pg-changes', 'pg-workers', 'write-workflows', 'write-rate', 'write-seconds', 'dispatch-rate',
+        'dispatch-seconds', 'memory-minutes', 'memory-rate', 'lookup-ms', 'claim-backlog', 'peer-jobs', 'worker-concurrency', 'worker-batch',
+        'idle-wait', 'out'].map((k): [string, { type: 'string' }] => [k, { type: 'string' }]),
+      ...['profile', 'quick', 'memory-long', 'no-results-md', 'help'].map((k): [string, { type: 'boolean' }] => [k, { type: 'boolean' }]),
+  ]);
+  const v = parseArgs({ args: argv, options }).values as Record<string, string | boolean | undefined>;
+  if (v.help) return 'help';
+  const quick = v.quick === true;
+  const str = (k: string): string | undefined => v[k] as string | undefined;
+  const int = (k: string, normal: number, small = normal): number => {
+    const raw = str(k);
+    const n = raw === undefined ? (quick ? small : normal) : Number(raw);
+    if (!(Number.isFinite(n) && n >= 0)) throw new Error(`--${k} must be a number, not "${raw}"`);
+    return n;
+  };
+  const list = (k: string, normal: string): string[] => (str(k) ?? normal).split(',').map((s) => s.trim()).filter(Boolean);
+  const only = new Set(list('only', ALL.join(',')));
+  for (const s of only) if (!ALL.includes(s)) throw new Error(`--only: unknown scenario "${s}" (known: ${ALL.join(', ')})`);
+  const backends = list('backends', 'sqlite,postgres') as Backend[];
+  for (const b of backends) if (b !== 'sqlite' && b !== 'postgres') throw new Error(`--backends: unknown backend "${String(b)}"`);
+  const worker: WorkerFlags = {};
+  if (str('worker-concurrency')) worker.concurrency = int('worker-concurrency', 16);
+  if (str('worker-batch')) worker.batchSize = int('worker-batch', 32);
+  return {
+    only, backends, quick,
+    runs: int('runs', 3, 1),
+    changes: int('changes', 20_000, 3000),
+    pgChanges: int('pg-changes', 5000, 2000),
+    pgWorkers: list('pg-workers', quick ? '1,2' : '1,2,4').map(Number),
+    writeWorkflows: list('write-workflows', '0,10,50').map(Number),
+    writeRate: int('write-rate', 20),
+    writeSeconds: int('write-seconds', 10, 5),
+    dispatchRate: int('dispatch-rate', 200),
+    dispatchSeconds: int('dispatch-seconds', 10, 5),
+    memoryMinutes: v['memory-long'] === true ? 5 : int('memory-minutes', 2, 2),
+    memoryLong: v['memory-long'] === true,
+    memoryRate: int('memory-rate', 200),
+    lookupMs: int('lookup-ms', 200),
+    claimBacklog: int('claim-backlog', 100_000, 20_000),
+    peerJobs: int('peer-jobs', 20_000, 5000),
+    worker,
+    idleWait: int('idle-wait', 2, 0),
+    profile: v.profile === true,
+    out: str('out') ?? 'bench/results/latest.json',
+    resultsMd: v['no-results-md'] !== true,
+    argv,
+  };
+}
+
+/** One figure: a scenario run `runs` times with the same options. */
+export interface Job {
+  id: string;
+  scenario: ScenarioName;
+  options: Record<string, unknown>;
+  runs: number;
+}
+
+export function plan(f: Flags): Job[] {
+  const jobs: Job[] = [];
+  const add = (id: string, scenario: ScenarioName, options: Record<string, unknown>, runs = f.runs): void => {
+    if (f.only.has(scenario)) jobs.push({ id, scenario, options, runs });
+  };
+  const sqlite = f.backends.includes('sqlite');
+  const postgres = f.backends.includes('postgres');
+  if (sqlite) add('throughput/sqlite', 'throughput', { backend: 'sqlite', workers: 0, changes: f.changes, inFlight: 16, worker: f.worker });
+  if (postgres) {
+    for (const w of f.pgWorkers) {
+      add(`throughput/postgres/${w}w`, 'throughput', { backend: 'postgres', workers: w, changes: f.pgChanges, inFlight: 16, worker: f.worker });
+    }
+  }
+  for (const backend of f.backends) {
+    for (const n of f.writeWorkflows) {
+      add(`write-latency/${backend}/${n}wf`, 'write-latency', { backend, workflows: n, rate: f.writeRate, seconds: f.writeSeconds, worker: f.worker });
+    }
+  }
+  for (const backend of f.backends) add(`dispatch/${backend}`, 'dispatch', { backend, rate: f.dispatchRate, seconds: f.dispatchSeconds, worker: f.worker });
+  // One long run: five minutes three times over would be most of the bench's time.
+  if (sqlite) add('memory/sqlite', 'memory', { backend: 'sqlite', rate: f.memoryRate, minutes: f.memoryMinutes, worker: f.worker }, 1);
+  add('conditions', 'conditions', { executions: 1000, lookupMs: f.lookupMs, cheapFalse: 0.5, lookupFalse: 0.1 });
+  if (postgres) {
+    for (const shape of ['lanes', 'one-lane']) add(`claim/${shape}`, 'claim', { shape, backlog: f.claimBacklog, claims: 20, limit: 50 });
+  }
+  return jobs;
+}
