@@ -23,7 +23,7 @@ export class RecordsService {
     for (let attempt = 0; ; attempt++) {
       const catalog = this.catalog.cached(cmd.tenant) ?? (await this.catalog.forTenant(cmd.tenant));
       try {
-        const result = await this.store.transaction((tx) => applyWrite(tx, catalog, cmd, this.deps));
+        const result = await this.store.transaction((tx) => applyWrite(tx, catalog, cmd, this.deps), { interactive: true });
         if (result.executions > 0) await this.store.notifyQueued();
         return result;
       } catch (error) {

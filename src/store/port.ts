@@ -81,6 +81,14 @@ export interface ExecutionUpdate {
   runAt?: number;
 }
 
+export interface TransactionOptions {
+  /**
+   * A user is waiting for this transaction (an API write): the embedded store runs it ahead of
+   * queued background work. Backends where transactions run in parallel ignore it.
+   */
+  interactive?: boolean;
+}
+
 export interface Store {
   readonly backend: 'sqlite' | 'postgres';
   readonly capabilities: StoreCapabilities;
@@ -93,7 +101,7 @@ export interface Store {
    * Runs fn in one transaction. Conflicts between concurrent transactions are retried by the
    * adapter where the backend reports them as retryable (serialization failure, deadlock).
    */
-  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>, options?: TransactionOptions): Promise<T>;
 
   // Reads outside a transaction (the API, dashboards, workers loading context).
   getRecord(tenant: string, type: string, id: string): Promise<RecordRow | undefined>;

@@ -4,7 +4,7 @@
 import Database from 'better-sqlite3';
 import { StaleLeaseError, SwitchyardError } from '../../errors.js';
 import { TenantRotation } from '../claim-fairness.js';
-import type { ExecutionUpdate, Store, StoreCapabilities, StoreTx } from '../port.js';
+import type { ExecutionUpdate, Store, StoreCapabilities, StoreTx, TransactionOptions } from '../port.js';
 import type {
   AlertRow, AttemptRow, BreakerRow, ChangeRow, ClaimOptions, ExecutionFilter, ExecutionRow, ExecutionStatus, Lease, NewExecution,
   RecordRow, StepRow, WorkflowRow, WorkflowVersionRow,
@@ -25,7 +25,9 @@ export class SqliteStore implements Store {
   readonly capabilities: StoreCapabilities = { multiProcess: false, wakeups: true };
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Operations waiting for the connection: interactive ones (a user waits) go first. */
+  private readonly waiting: { interactive: (() => Promise<void>)[]; background: (() => Promise<void>)[] } = { interactive: [], background: [] };
+  private busy = false;
   private readonly wakeListeners = new Set<() => void>();
   private readonly tenantRotation = new TenantRotation();
 
@@ -58,11 +60,44 @@ export class SqliteStore implements Store {
     return this.stmt(sql).run(params).changes;
   }
 
-  /** Serializes every operation: one connection must never interleave a read into an open transaction. */
-  private exclusive<T>(fn: () => Promise<T> | T): Promise<T> {
-    const result = this.queue.then(fn);
-    this.queue = result.catch(() => undefined);
-    return result;
+  /**
+   * Serializes every operation: one connection must never interleave a read into an open
+   * transaction. better-sqlite3 never yields, so background work (the worker's reads and
+   * checkpoints) is started from setImmediate: pending I/O, such as an HTTP request for a record
+   * write, gets a turn between any two operations, and interactive writes run before queued
+   * background ones. A write's latency then stays flat however much work its triggers queue.
+   */
+  private exclusive<T>(fn: () => Promise<T> | T, interactive = false): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      (interactive ? this.waiting.interactive : this.waiting.background).push(async () => {
+        try {
+          resolve(await fn());
+        } catch (error) {
+          reject(error as Error);
+        }
+      });
+      if (!this.busy) this.next();
+    });
+  }
+
+  private next(): void {
+    const interactive = this.waiting.interactive.shift();
+    if (interactive) return this.start(interactive);
+    if (this.waiting.background.length === 0) return;
+    this.busy = true;
+    setImmediate(() => {
+      this.busy = false;
+      const task = this.waiting.interactive.shift() ?? this.waiting.background.shift();
+      if (task) this.start(task);
+    });
+  }
+
+  private start(task: () => Promise<void>): void {
+    this.busy = true;
+    void task().finally(() => {
+      this.busy = false;
+      this.next();
+    });
   }
 
   migrate(toVersion = Infinity): Promise<void> {
@@ -85,7 +120,7 @@ export class SqliteStore implements Store {
     });
   }
 
-  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     return this.exclusive(async () => {
       this.db.exec('BEGIN IMMEDIATE');
       try {
@@ -96,7 +131,7 @@ export class SqliteStore implements Store {
         if (this.db.inTransaction) this.db.exec('ROLLBACK');
         throw error;
       }
-    });
+    }, options.interactive === true);
   }
 
   private readonly tx: StoreTx = {
