@@ -71,12 +71,14 @@ export class ExecutionRunner {
         if (skip) return await this.finish(state, 'skipped', skip);
       }
       const steps = exec.kind === 'step' ? wf.steps.filter((s) => s.definition.id === exec.stepId) : wf.steps;
-      for (const step of steps) {
+      let finished = false;
+      for (const [index, step] of steps.entries()) {
         if (done.has(step.definition.id)) continue; // checkpointed before a crash: never run twice
         if (signal.aborted) return; // shutting down: the lease runs out and another worker resumes
-        await this.runStep(state, step);
+        finished = await this.runStep(state, step, index === steps.length - 1);
       }
-      await this.finish(state, 'succeeded', null);
+      if (finished) await this.afterFinish(state, 'succeeded', null);
+      else await this.finish(state, 'succeeded', null);
     } catch (error) {
       await this.handleError(state ?? ({ exec, lease } as RunState), error);
     }
@@ -123,17 +125,25 @@ export class ExecutionRunner {
     return undefined;
   }
 
-  private async runStep(state: RunState, step: CompiledStep): Promise<void> {
+  /**
+   * Runs one step to its checkpoint. When `last`, a successful checkpoint also ends the execution
+   * in the same transaction (one commit less per execution); returns whether it did.
+   */
+  private async runStep(state: RunState, step: CompiledStep, last: boolean): Promise<boolean> {
     const base: StepBase = { executionId: state.exec.id, stepId: step.definition.id, attempt: state.lease.attempt, startedAt: this.deps.clock.now() };
-    if (step.mode === 'async' && state.exec.kind === 'workflow') return this.enqueueAsync(state, step, base);
+    if (step.mode === 'async' && state.exec.kind === 'workflow') {
+      await this.enqueueAsync(state, step, base);
+      return false;
+    }
     if (step.when) {
       const cel = this.celContext(state.exec, (await this.currentData(state.exec, state.change)) ?? {}, state.change);
       if (!evaluatesTrue(step.when, cel)) {
-        return this.checkpoint(state, { ...base, status: 'skipped', output: { reason: `when is false: ${step.when.source}` }, error: null, finishedAt: this.deps.clock.now() });
+        await this.checkpoint(state, { ...base, status: 'skipped', output: { reason: `when is false: ${step.when.source}` }, error: null, finishedAt: this.deps.clock.now() });
+        return false;
       }
     }
-    const failure = await this.attempt(state, step, base, step.definition.id);
-    if (!failure) return;
+    const failure = await this.attempt(state, step, base, step.definition.id, last);
+    if (!failure) return last;
     const failedAttempt = (await this.deps.store.listAttempts(state.exec.id)).filter((a) => a.stepId === step.definition.id).length;
     if (failure.retryable) {
       const delay = this.retryDelay(step, failedAttempt, failure);
@@ -142,7 +152,7 @@ export class ExecutionRunner {
       }
     }
     for (const fallback of step.fallbacks) {
-      if (!(await this.attempt(state, fallback, base, fallback.definition.id))) return;
+      if (!(await this.attempt(state, fallback, base, fallback.definition.id, last))) return last;
     }
     await this.checkpoint(state, { ...base, status: 'failed', output: null, error: `${failure.code}: ${failure.message}`, finishedAt: this.deps.clock.now() });
     const tried = step.fallbacks.length > 0 ? ` and ${step.fallbacks.length} fallback(s)` : '';
@@ -157,12 +167,12 @@ export class ExecutionRunner {
    * Runs one action (the step's own, or a fallback) once. On success it checkpoints the step and
    * returns undefined; on failure it records the attempt and returns how it failed.
    */
-  private async attempt(state: RunState, step: CompiledStep, base: StepBase, key: string): Promise<FailureClass | undefined> {
+  private async attempt(state: RunState, step: CompiledStep, base: StepBase, key: string, last: boolean): Promise<FailureClass | undefined> {
     const startedAt = this.deps.clock.now();
     const via: Record<string, Json> = key === base.stepId ? {} : { via: key };
     try {
       if (step.action.kind === 'data') {
-        const output = await this.applyDataStep(state, step, base, key);
+        const output = await this.applyDataStep(state, step, base, key, last);
         this.deps.events.emit('step:finished', state.exec, { ...base, status: 'succeeded', output, error: null, finishedAt: this.deps.clock.now() });
         return undefined;
       }
@@ -176,6 +186,7 @@ export class ExecutionRunner {
           }
           const output: Json = { ...via, result: call.result, ...(call.fromLedger ? { ledger: true } : {}) };
           await tx.saveStep({ ...base, status: 'succeeded', output, error: null, finishedAt: this.deps.clock.now() });
+          if (last) await this.finishIn(tx, state);
         });
         this.deps.events.emit('step:finished', state.exec, { ...base, status: 'succeeded', output: call.result, error: null, finishedAt: this.deps.clock.now() });
         return undefined;
@@ -203,7 +214,7 @@ export class ExecutionRunner {
   }
 
   /** Plans and applies a data step's writes with its checkpoint, in one transaction. */
-  private async applyDataStep(state: RunState, step: CompiledStep, base: StepBase, key: string): Promise<Json> {
+  private async applyDataStep(state: RunState, step: CompiledStep, base: StepBase, key: string, last: boolean): Promise<Json> {
     if (step.action.kind !== 'data') throw new Error('not a data step');
     const action = step.action;
     const { exec } = state;
@@ -232,6 +243,7 @@ export class ExecutionRunner {
           }
           const output: Json = { ...(key === base.stepId ? {} : { via: key }), writes: results };
           await tx.saveStep({ ...base, status: 'succeeded', output, error: null, finishedAt: this.deps.clock.now() });
+          if (last) await this.finishIn(tx, state);
           return output;
         });
         // Wake workers (in every process) only when the writes queued executions: a wake-up that
@@ -275,6 +287,15 @@ export class ExecutionRunner {
   private async finish(state: RunState, status: ExecutionStatus, reason: string | null, runAt?: number): Promise<void> {
     const finishedAt = status === 'queued' ? null : this.deps.clock.now();
     await this.deps.store.transaction((tx) => tx.finishExecution(state.lease, { status, reason, finishedAt, runAt }));
+    await this.afterFinish(state, status, reason);
+  }
+
+  /** Ends the execution as succeeded inside the transaction of its last checkpoint. */
+  private finishIn(tx: StoreTx, state: RunState): Promise<void> {
+    return tx.finishExecution(state.lease, { status: 'succeeded', reason: null, finishedAt: this.deps.clock.now() });
+  }
+
+  private async afterFinish(state: RunState, status: ExecutionStatus, reason: string | null): Promise<void> {
     this.deps.events.emit('execution:finished', state.exec, status, reason);
     if (status === 'succeeded' && state.wf) await this.deps.breakers.record(state.exec.tenant, `workflow:${state.wf.id}`, true, this.deps.workflowBreaker);
   }
