@@ -55,7 +55,7 @@ export const BUILT_IN_TYPES: Record<string, Omit<ObjectTypeSpec, 'name'>> = {
       priority: s(), flagged_at: dt, probability: n,
     },
     rules: [
-      { name: 'closed-won-needs-amount', when: 'record.stage == "Closed Won"', require: 'has(record.amount) && record.amount > 0.0', message: 'a Closed Won deal needs an amount above 0' },
+      { name: 'closed-won-needs-amount', when: 'has(record.stage) && record.stage == "Closed Won"', require: 'has(record.amount) && record.amount > 0.0', message: 'a Closed Won deal needs an amount above 0' },
     ],
   },
   notification: {

@@ -36,6 +36,9 @@ export class SqliteStore implements Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
+    // Fewer, larger WAL checkpoints and a 64 MiB page cache: measured +25% executions/s (bench/RESULTS.md).
+    this.db.pragma('wal_autocheckpoint = 10000');
+    this.db.pragma('cache_size = -65536');
     this.db.pragma('foreign_keys = ON');
   }
 
