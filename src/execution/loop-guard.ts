@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { parseDuration } from '../clock.js';
 import type { CompiledWorkflow } from '../definitions/compile.js';
 import type { StoreTx } from '../store/port.js';
-import type { ChangeRow, NewExecution } from '../store/types.js';
+import type { AlertRow, ChangeRow, NewExecution } from '../store/types.js';
 
 export interface LoopLimits {
   /** Executions at this causal depth or deeper are stopped. Default 5. */
@@ -29,12 +29,12 @@ export class LoopGuard {
    * Returns the execution to insert: as given, or skipped with the guard's reason.
    * `queuedBefore` counts executions this same change already queued (not yet in the store).
    */
-  async check(tx: StoreTx, wf: CompiledWorkflow, change: ChangeRow, execution: NewExecution, queuedBefore: number): Promise<NewExecution> {
+  async check(tx: StoreTx, wf: CompiledWorkflow, change: ChangeRow, execution: NewExecution, queuedBefore: number): Promise<{ execution: NewExecution; alert?: AlertRow }> {
     const verdict = await this.verdict(tx, wf, change, queuedBefore);
-    if (!verdict) return execution;
+    if (!verdict) return { execution };
     const path = [...(change.cause.path ?? []), wf.id];
     const reason = `loop guard (${verdict.guard}): ${verdict.reason}; path ${path.join(' -> ')}`;
-    await tx.insertAlert({
+    const alert: AlertRow = {
       id: randomUUID(),
       tenant: change.tenant,
       kind: 'loop',
@@ -42,8 +42,9 @@ export class LoopGuard {
       message: `stopped ${wf.id} on ${change.type}/${change.recordId}: ${verdict.reason}`,
       details: { guard: verdict.guard, workflowId: wf.id, version: wf.version, executionId: execution.id, rootChangeId: change.cause.rootChangeId, depth: change.cause.depth, path },
       at: change.at,
-    });
-    return { ...execution, status: 'skipped', reason, finishedAt: change.at };
+    };
+    await tx.insertAlert(alert);
+    return { execution: { ...execution, status: 'skipped', reason, finishedAt: change.at }, alert };
   }
 
   private async verdict(tx: StoreTx, wf: CompiledWorkflow, change: ChangeRow, queuedBefore: number): Promise<Verdict | undefined> {

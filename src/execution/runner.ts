@@ -221,9 +221,11 @@ export class ExecutionRunner {
     for (let retry = 0; ; retry++) {
       const catalog = this.deps.catalog.cached(exec.tenant) ?? (await this.deps.catalog.forTenant(exec.tenant));
       let queued = 0;
+      let alerts: AlertRow[] = [];
       try {
         const output = await this.deps.store.transaction(async (tx) => {
           queued = 0; // a retried transaction counts afresh
+          alerts = [];
           await tx.checkLease(state.lease);
           const current = await tx.getRecordForUpdate(exec.tenant, exec.recordType, exec.recordId);
           const cel = this.celContext(exec, current?.data ?? state.change?.before ?? {}, state.change);
@@ -239,6 +241,7 @@ export class ExecutionRunner {
               : { ...common, op: 'delete', id: write.id },
               this.deps.writeDeps);
             queued += result.executions;
+            alerts.push(...result.alerts);
             results.push({ kind: write.kind, type: write.type, id: result.record?.id ?? write.id ?? null, change: result.change?.id ?? null, version: result.record?.version ?? null });
           }
           const output: Json = { ...(key === base.stepId ? {} : { via: key }), writes: results };
@@ -249,6 +252,7 @@ export class ExecutionRunner {
         // Wake workers (in every process) only when the writes queued executions: a wake-up that
         // finds nothing new costs each worker a claim round trip.
         if (queued > 0) await this.deps.store.notifyQueued();
+        for (const alert of alerts) await this.deps.alerts.deliver(alert);
         return output;
       } catch (error) {
         if (!(error instanceof CatalogStaleError) || retry >= 5) throw error;

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { SwitchyardError } from '../errors.js';
 import type { RecordValidator } from '../records/validator.js';
+import type { Alerts } from '../observability/alerts.js';
 import type { Store } from '../store/port.js';
 import type { Actor, ChangeRow, Json, RecordRow } from '../store/types.js';
 import { Catalog, CatalogStaleError } from './catalog.js';
@@ -15,6 +16,7 @@ export class RecordsService {
     private readonly validator: RecordValidator,
     private readonly clock: Clock,
     private readonly deps: WriteDeps,
+    private readonly alerts: Alerts,
   ) {}
 
   /** Runs one write in its own transaction, reloading the catalog if a deploy raced it. */
@@ -25,6 +27,7 @@ export class RecordsService {
       try {
         const result = await this.store.transaction((tx) => applyWrite(tx, catalog, cmd, this.deps), { interactive: true });
         if (result.executions > 0) await this.store.notifyQueued();
+        for (const alert of result.alerts) await this.alerts.deliver(alert);
         return result;
       } catch (error) {
         if (!(error instanceof CatalogStaleError) || attempt >= 5) throw error;

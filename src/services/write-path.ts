@@ -8,7 +8,7 @@ import { changedFields } from '../records/change-set.js';
 import { withoutNulls } from '../records/object-types.js';
 import type { RecordValidator } from '../records/validator.js';
 import type { StoreTx } from '../store/port.js';
-import type { Actor, Cause, ChangeRow, Json, NewExecution, RecordData, RecordRow } from '../store/types.js';
+import type { Actor, AlertRow, Cause, ChangeRow, Json, NewExecution, RecordData, RecordRow } from '../store/types.js';
 import type { CompiledWorkflow } from '../definitions/compile.js';
 import { CatalogStaleError, type TenantCatalog } from './catalog.js';
 import type { LoopGuard } from '../execution/loop-guard.js';
@@ -34,6 +34,8 @@ export interface WriteResult {
   record: RecordRow | null;
   change: ChangeRow | null;
   executions: number;
+  /** Loop alerts the write stored; the caller delivers them once the transaction committed. */
+  alerts: AlertRow[];
 }
 
 export interface WriteDeps {
@@ -66,7 +68,7 @@ export async function applyWrite(tx: StoreTx, catalog: TenantCatalog, cmd: Write
     } else {
       const payload = deps.validator.checkPayload(cmd.type, cmd.data) as Record<string, Json>;
       const data = withoutNulls(cmd.op === 'patch' ? { ...current.data, ...payload } : payload);
-      if (changedFields(current.data, data).length === 0) return { record: current, change: null, executions: 0 };
+      if (changedFields(current.data, data).length === 0) return { record: current, change: null, executions: 0, alerts: [] };
       deps.validator.checkRecord(cmd.type, cmd.id, data, now);
       after = { ...current, version: current.version + 1, data, updatedAt: now };
       if (!(await tx.updateRecord(after, current.version))) throw conflict(cmd, current.version);
@@ -75,8 +77,8 @@ export async function applyWrite(tx: StoreTx, catalog: TenantCatalog, cmd: Write
 
   const change = buildChange(cmd, current, after, now);
   await tx.appendChange(change);
-  const executions = await queueExecutions(tx, catalog, change, cmd, deps);
-  return { record: after, change, executions };
+  const { executions, alerts } = await queueExecutions(tx, catalog, change, cmd, deps);
+  return { record: after, change, executions, alerts };
 }
 
 function buildChange(cmd: WriteCommand, before: RecordRow | undefined, after: RecordRow | null, now: number): ChangeRow {
@@ -103,10 +105,11 @@ function buildChange(cmd: WriteCommand, before: RecordRow | undefined, after: Re
   };
 }
 
-async function queueExecutions(tx: StoreTx, catalog: TenantCatalog, change: ChangeRow, cmd: WriteCommand, deps: WriteDeps): Promise<number> {
+async function queueExecutions(tx: StoreTx, catalog: TenantCatalog, change: ChangeRow, cmd: WriteCommand, deps: WriteDeps): Promise<{ executions: number; alerts: AlertRow[] }> {
   const matched = catalog.index.match(change);
-  if (matched.length === 0) return 0;
+  if (matched.length === 0) return { executions: 0, alerts: [] };
   const rows: NewExecution[] = [];
+  const alerts: AlertRow[] = [];
   for (const wf of matched) {
     const id = randomUUID();
     const base: NewExecution = {
@@ -127,9 +130,15 @@ async function queueExecutions(tx: StoreTx, catalog: TenantCatalog, change: Chan
       input: { operation: change.operation, changedFields: change.changedFields, causedBy: cmd.parent?.executionId ?? null, path: [...(change.cause.path ?? []), wf.id] },
       createdAt: change.at,
     };
-    rows.push(deps.loopGuard ? await deps.loopGuard.check(tx, wf, change, base, rows.filter((r) => r.status !== 'skipped').length) : base);
+    if (!deps.loopGuard) {
+      rows.push(base);
+      continue;
+    }
+    const guarded = await deps.loopGuard.check(tx, wf, change, base, rows.filter((r) => r.status !== 'skipped').length);
+    rows.push(guarded.execution);
+    if (guarded.alert) alerts.push(guarded.alert);
   }
-  return tx.insertExecutions(rows);
+  return { executions: await tx.insertExecutions(rows), alerts };
 }
 
 /** Serial workflows share the record's lane (one at a time, invariant 4); parallel ones get their own. */

@@ -53,8 +53,12 @@ await forEachStore('loop protection', (make) => {
   });
 
   describe('run-time guards, with the static check forced off', () => {
+    /** Alerts the engine raised (and would deliver to the alert connector), in order. */
+    const raised: string[] = [];
     async function runaway(raw: RawConfig): Promise<void> {
       engine = await make({ ...CONFIG, ...raw });
+      raised.length = 0;
+      engine.events.on('alert:raised', (alert) => raised.push(`${alert.kind}: ${alert.message}`));
       await engine.workflows.deployMany('default', RUNAWAY.map((value) => ({ value })), { allowCycles: true });
       await engine.records.create('default', 'lead', { name: 'Ada' }, USER, 'lead-1');
       await engine.worker.drain();
@@ -71,6 +75,7 @@ await forEachStore('loop protection', (make) => {
       const [alert] = await engine.store.listAlerts('default', 10);
       expect(alert).toMatchObject({ kind: 'loop', severity: 'warning' });
       expect((alert?.details as { path: string[] }).path).toEqual(['assign-rep', 'send-welcome', 'update-score', 'reevaluate-territory', 'reassign', 'send-welcome']);
+      expect(raised).toEqual(['loop: stopped send-welcome on lead/lead-1: causal depth 5 reached the limit of 5']);
     });
 
     it('with a high depth limit, the budget of 25 executions per root change ends the loop (not 847)', async () => {
