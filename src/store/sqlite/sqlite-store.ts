@@ -76,7 +76,7 @@ export class SqliteStore implements Store {
         try {
           resolve(await fn());
         } catch (error) {
-          reject(error as Error);
+          reject(error);
         }
       });
       if (!this.busy) this.next();
