@@ -76,7 +76,7 @@ export class SqliteStore implements Store {
         try {
           resolve(await fn());
         } catch (error) {
-          reject(error);
+          reject(error instanceof Error ? error : new Error(String(error)));
         }
       });
       if (!this.busy) this.next();
