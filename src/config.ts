@@ -109,7 +109,7 @@ export function resolveConfig(raw: RawConfig = {}, env: NodeJS.ProcessEnv = {}, 
     tokens.set(token, t.tenant);
   });
   const w = raw.worker ?? {};
-  const secretsFile = raw.secretsFile ? (parseDefinitionText(readFileSync(raw.secretsFile, 'utf8'), raw.secretsFile) as Record<string, unknown>) : undefined;
+  const secretsFile = raw.secretsFile ? readSecretsFile(raw.secretsFile, file) : undefined;
   const connectors = new Map<string, Map<string, ConnectorRuntime>>();
   for (const [tenant, list] of Object.entries(raw.connectors ?? {})) {
     try {
@@ -143,6 +143,16 @@ export function resolveConfig(raw: RawConfig = {}, env: NodeJS.ProcessEnv = {}, 
     raw,
   };
   return Object.freeze(config);
+}
+
+function readSecretsFile(path: string, file: string | undefined): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw validationError([{ file, path: '/secretsFile', message: `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}` }], 'CONFIG_INVALID');
+  }
+  return (parseDefinitionText(text, path) ?? {}) as Record<string, unknown>;
 }
 
 function stripUndefined(value: { maxDepth?: number; budget?: number }): Partial<LoopLimits> {
