@@ -73,7 +73,7 @@ export function createEngine(options: EngineOptions): Engine {
     config,
     clock,
     events,
-    records: new RecordsService(store, catalog, validator, clock, writeDeps, alerts),
+    records: new RecordsService(store, catalog, validator, writeDeps, alerts),
     workflows: new WorkflowsService(store, catalog, config.objectTypes, clock, config.maxChainDepth),
     executions: new ExecutionsService(store),
     deadLetters: new DeadLettersService(store, clock),

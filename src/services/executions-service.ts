@@ -22,8 +22,4 @@ export class ExecutionsService {
     const durationMs = execution.finishedAt !== null && execution.startedAt !== null ? execution.finishedAt - execution.startedAt : null;
     return { ...execution, steps, durationMs };
   }
-
-  counts(tenant: string): ReturnType<Store['countExecutionsByStatus']> {
-    return this.store.countExecutionsByStatus(tenant);
-  }
 }

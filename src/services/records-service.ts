@@ -1,6 +1,5 @@
 // Record reads and writes for the API, CLI and imports. Writes go through the one write path.
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../clock.js';
 import { SwitchyardError } from '../errors.js';
 import type { RecordValidator } from '../records/validator.js';
 import type { Alerts } from '../observability/alerts.js';
@@ -14,7 +13,6 @@ export class RecordsService {
     private readonly store: Store,
     private readonly catalog: Catalog,
     private readonly validator: RecordValidator,
-    private readonly clock: Clock,
     private readonly deps: WriteDeps,
     private readonly alerts: Alerts,
   ) {}
@@ -55,9 +53,5 @@ export class RecordsService {
   async history(tenant: string, type: string, id: string): Promise<ChangeRow[]> {
     this.validator.type(type);
     return this.store.listChanges(tenant, type, id);
-  }
-
-  now(): number {
-    return this.clock.now();
   }
 }

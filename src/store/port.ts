@@ -21,10 +21,8 @@ import type {
 
 /** Backend differences are flags, not `if (backend === ...)` scattered above the store. */
 export interface StoreCapabilities {
-  /** Many processes may share the store (PostgreSQL); SQLite is one process. */
+  /** Many processes may share the store and wake each other (PostgreSQL); SQLite serves one process. */
   multiProcess: boolean;
-  /** The store can wake workers when executions are queued (LISTEN/NOTIFY). */
-  wakeups: boolean;
 }
 
 /** Operations inside one transaction. Everything done through one Tx commits or none of it does. */

@@ -73,6 +73,7 @@ export interface WorkflowRow {
   updatedAt: number;
 }
 
+/** `failed` means dead-lettered: retries and fallbacks are exhausted, an alert and an ops task exist. */
 export type ExecutionStatus =
   | 'queued'
   | 'running'
@@ -81,8 +82,6 @@ export type ExecutionStatus =
   | 'skipped'
   | 'cancelled';
 
-/** 'failed' means dead-lettered: retries and fallbacks are exhausted, an alert and an ops task exist. */
-export const FINAL_STATUSES: readonly ExecutionStatus[] = ['succeeded', 'failed', 'skipped', 'cancelled'];
 
 /** 'workflow' runs a whole workflow version; 'step' runs one async step on its own. */
 export type ExecutionKind = 'workflow' | 'step';

@@ -5,6 +5,10 @@ export async function worker(options: GlobalOptions): Promise<void> {
   await withEngine(options, async (engine) => {
     engine.events.on('worker:error', (error) => process.stderr.write(`worker error: ${error instanceof Error ? error.message : String(error)}\n`));
     process.stdout.write(`switchyard worker ${engine.worker.id} running on ${engine.store.backend} (concurrency ${engine.config.worker.concurrency})\n`);
+    if (!engine.store.capabilities.multiProcess) {
+      // Correct (SQLite locks the file), but this process is not woken by writes made elsewhere: it polls.
+      process.stderr.write('note: the embedded store is meant for one process; `switchyard serve` already runs a worker. Use PostgreSQL to scale out.\n');
+    }
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);

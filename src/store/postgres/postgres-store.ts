@@ -37,7 +37,7 @@ export interface PostgresStoreOptions {
 
 export class PostgresStore implements Store {
   readonly backend = 'postgres' as const;
-  readonly capabilities: StoreCapabilities = { multiProcess: true, wakeups: true };
+  readonly capabilities: StoreCapabilities = { multiProcess: true };
   readonly schema: string;
   private readonly pool: pg.Pool;
   private readonly clientConfig: pg.ClientConfig;

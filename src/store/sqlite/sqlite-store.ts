@@ -22,7 +22,7 @@ export interface SqliteStoreOptions {
 
 export class SqliteStore implements Store {
   readonly backend = 'sqlite' as const;
-  readonly capabilities: StoreCapabilities = { multiProcess: false, wakeups: true };
+  readonly capabilities: StoreCapabilities = { multiProcess: false };
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   /** Operations waiting for the connection: interactive ones (a user waits) go first. */
