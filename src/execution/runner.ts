@@ -5,7 +5,6 @@
 // a step that exhausts its retries and fallbacks dead-letters the execution with an alert and an
 // ops task.
 import { performance } from 'node:perf_hooks';
-import { randomUUID } from 'node:crypto';
 import type { ConnectorRuntime } from '../actions/connectors/config.js';
 import { classifyFailure, NonRetryableError, type FailureClass } from '../actions/failures.js';
 import type { StepContext } from '../actions/types.js';
@@ -24,6 +23,7 @@ import type { AlertRow, ChangeRow, ExecutionRow, ExecutionStatus, Json, Lease, R
 import type { Breakers } from './breakers.js';
 import type { BreakerConfig } from './circuit-breaker.js';
 import { callExternal } from './external-call.js';
+import { deadLetterAlert, idempotencyKey, opsTask, writeOrigin } from './execution-facts.js';
 import { retryDelay } from './retry-policy.js';
 import { Requeue, StepFailed } from './step-outcome.js';
 
@@ -232,9 +232,7 @@ export class ExecutionRunner {
           const writes = action.plan(step.compiled, this.stepContext(state, key, cel));
           const results: Json[] = [];
           for (const write of writes) {
-            const parent = { rootChangeId: exec.rootChangeId, depth: exec.depth, executionId: exec.id, workflowId: exec.workflowId, version: exec.version, path: executionPath(exec) };
-            const actor = { kind: 'workflow' as const, workflowId: exec.workflowId, version: exec.version, executionId: exec.id, stepId: key };
-            const common = { tenant: exec.tenant, type: write.type, actor, parent };
+            const common = { tenant: exec.tenant, type: write.type, ...writeOrigin(exec, key) };
             const result = await applyWrite(tx, catalog,
               write.kind === 'create' ? { ...common, op: 'create', id: write.id ?? idempotencyKey(exec, key), data: write.data }
               : write.kind === 'update' ? { ...common, op: 'patch', id: write.id, data: write.patch }
@@ -311,25 +309,12 @@ export class ExecutionRunner {
   private async deadLetter(state: RunState, reason: string, details: { stepId?: string; code: string }): Promise<void> {
     const { exec } = state;
     const now = this.deps.clock.now();
-    const alert: AlertRow = {
-      id: randomUUID(), tenant: exec.tenant, kind: 'dead_letter', severity: 'critical', at: now,
-      message: `execution ${exec.id} of ${exec.workflowId} v${exec.version} on ${exec.recordType}/${exec.recordId} was dead-lettered: ${reason}`,
-      details: { executionId: exec.id, workflowId: exec.workflowId, version: exec.version, record: `${exec.recordType}/${exec.recordId}`, ...details },
-    };
+    const alert = deadLetterAlert(exec, reason, details, now);
     const catalog = this.deps.catalog.cached(exec.tenant) ?? (await this.deps.catalog.forTenant(exec.tenant));
     await this.deps.store.transaction(async (tx: StoreTx) => {
       await tx.finishExecution(state.lease, { status: 'failed', reason, finishedAt: now });
       await tx.insertAlert(alert);
-      await applyWrite(tx, catalog, {
-        op: 'create', tenant: exec.tenant, type: 'task', id: `ops:${exec.id}:${exec.attempt}`,
-        data: {
-          subject: `Automation failed: ${exec.workflowId} on ${exec.recordType} ${exec.recordId}`,
-          description: `${reason}\nExecution ${exec.id}; replay it from the dead-letter list once the cause is fixed.`,
-          status: 'open', priority: 'high', owner: 'ops', related_type: exec.recordType, related_id: exec.recordId,
-        },
-        actor: { kind: 'workflow', workflowId: exec.workflowId, version: exec.version, executionId: exec.id, stepId: details.stepId ?? '(dead-letter)' },
-        parent: { rootChangeId: exec.rootChangeId, depth: exec.depth, executionId: exec.id, workflowId: exec.workflowId, version: exec.version, path: executionPath(exec) },
-      }, this.deps.writeDeps);
+      await applyWrite(tx, catalog, opsTask(exec, reason, details.stepId), this.deps.writeDeps);
     });
     this.deps.events.emit('execution:finished', exec, 'failed', reason);
     await this.deps.store.notifyQueued();
@@ -369,17 +354,6 @@ export class ExecutionRunner {
       },
     };
   }
-}
-
-/** Deterministic per execution and step: the same on every retry and replay (invariant 5). */
-function idempotencyKey(exec: ExecutionRow, stepKey: string): string {
-  return `${exec.kind === 'step' && exec.parentId ? exec.parentId : exec.id}:${stepKey}`;
-}
-
-/** The workflows that led to this execution, itself included (recorded at queue time). */
-function executionPath(exec: ExecutionRow): string[] {
-  const input = exec.input as { path?: unknown } | null;
-  return Array.isArray(input?.path) ? input.path.filter((p): p is string => typeof p === 'string') : [exec.workflowId];
 }
 
 function conditionKey(wf: CompiledWorkflow, index: number): string {
