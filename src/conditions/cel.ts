@@ -29,6 +29,8 @@ export interface CelContext {
   previous: RecordData;
   changed: string[];
   now: number;
+  /** Outputs of the execution's checkpointed steps, by step id. */
+  steps?: Record<string, Json>;
   /** Extra variables (lookup results, earlier step outputs). */
   [name: string]: unknown;
 }
@@ -48,7 +50,9 @@ export class CelScope {
       .registerVariable({ name: 'record', schema })
       .registerVariable({ name: 'previous', schema })
       .registerVariable('changed', 'list<string>')
-      .registerVariable('now', 'google.protobuf.Timestamp');
+      .registerVariable('now', 'google.protobuf.Timestamp')
+      // Outputs of the execution's earlier steps by step id, e.g. steps.call.result.body.id.
+      .registerVariable('steps', 'map<string, dyn>');
     for (const [name, celType] of Object.entries(extraVariables)) env = env.registerVariable(name, celType);
     this.env = env;
   }
@@ -87,6 +91,7 @@ function toCelContext(type: ObjectTypeSpec, context: CelContext): Record<string,
     record: toCelRecord(type, context.record),
     previous: toCelRecord(type, context.previous),
     now: new Date(context.now),
+    steps: context.steps ?? {},
   };
 }
 

@@ -43,6 +43,8 @@ export interface RunnerDeps {
 }
 
 interface RunState {
+  /** Outputs of this execution's checkpointed steps, by step id: `steps` in later steps' CEL. */
+  outputs: Record<string, Json>;
   exec: ExecutionRow;
   lease: Lease;
   wf: CompiledWorkflow;
@@ -61,11 +63,15 @@ export class ExecutionRunner {
     try {
       const wf = await this.deps.catalog.version(exec.tenant, exec.workflowId, exec.version);
       const change = await this.deps.store.getChange(exec.tenant, exec.triggerKey);
-      state = { exec, lease, wf, change, signal };
+      const checkpoints = await this.deps.store.listSteps(exec.id);
+      // An async step's job sees the outputs of the steps its workflow execution ran before it.
+      const earlier = exec.kind === 'step' && exec.parentId ? await this.deps.store.listSteps(exec.parentId) : [];
+      const outputs = Object.fromEntries([...earlier, ...checkpoints].filter((s) => s.status === 'succeeded').map((s) => [s.stepId, s.output]));
+      state = { exec, lease, wf, change, signal, outputs };
       const gate = await this.deps.breakers.allow(exec.tenant, `workflow:${wf.id}`, this.deps.workflowBreaker);
       if (!gate.allowed) throw new Requeue(gate.retryAt ?? this.deps.clock.now() + 60_000, `waiting: circuit breaker workflow:${wf.id} is open`);
       // A failed step is not done: a dead-letter replay runs it again; every other checkpoint stands.
-      const done = new Set((await this.deps.store.listSteps(exec.id)).filter((s) => s.status !== 'failed').map((s) => s.stepId));
+      const done = new Set(checkpoints.filter((s) => s.status !== 'failed').map((s) => s.stepId));
       if (exec.kind === 'workflow' && done.size === 0) {
         const skip = await this.checkConditions(state);
         if (skip) return await this.finish(state, 'skipped', skip);
@@ -109,7 +115,7 @@ export class ExecutionRunner {
     const { exec, wf, change } = state;
     const record = await this.currentData(exec, change);
     if (!record) return 'the record no longer exists';
-    const cel = this.celContext(exec, record, change);
+    const cel = this.celContext(state, record);
     const ordered = this.deps.conditionStats.order(wf.conditions, (c) => conditionKey(wf, c.index));
     for (const condition of ordered) {
       const started = performance.now();
@@ -136,7 +142,7 @@ export class ExecutionRunner {
       return false;
     }
     if (step.when) {
-      const cel = this.celContext(state.exec, (await this.currentData(state.exec, state.change)) ?? {}, state.change);
+      const cel = this.celContext(state, (await this.currentData(state.exec, state.change)) ?? {});
       if (!evaluatesTrue(step.when, cel)) {
         await this.checkpoint(state, { ...base, status: 'skipped', output: { reason: `when is false: ${step.when.source}` }, error: null, finishedAt: this.deps.clock.now() });
         return false;
@@ -173,21 +179,23 @@ export class ExecutionRunner {
     try {
       if (step.action.kind === 'data') {
         const output = await this.applyDataStep(state, step, base, key, last);
+        state.outputs[base.stepId] = output;
         this.deps.events.emit('step:finished', state.exec, { ...base, status: 'succeeded', output, error: null, finishedAt: this.deps.clock.now() });
         return undefined;
       }
-      const cel = this.celContext(state.exec, (await this.currentData(state.exec, state.change)) ?? {}, state.change);
+      const cel = this.celContext(state, (await this.currentData(state.exec, state.change)) ?? {});
       const call = await callExternal(this.deps, step.action, step.compiled, this.stepContext(state, key, cel), step.timeoutMs);
       if (call.ok) {
+        const output: Json = { ...via, result: call.result, ...(call.fromLedger ? { ledger: true } : {}) };
         await this.deps.store.transaction(async (tx) => {
           await tx.checkLease(state.lease);
           if (!call.fromLedger) {
             await tx.saveEffect({ tenant: state.exec.tenant, key: idempotencyKey(state.exec, key), executionId: state.exec.id, stepId: base.stepId, action: step.action.type, result: call.result, at: this.deps.clock.now() });
           }
-          const output: Json = { ...via, result: call.result, ...(call.fromLedger ? { ledger: true } : {}) };
           await tx.saveStep({ ...base, status: 'succeeded', output, error: null, finishedAt: this.deps.clock.now() });
           if (last) await this.finishIn(tx, state);
         });
+        state.outputs[base.stepId] = output;
         this.deps.events.emit('step:finished', state.exec, { ...base, status: 'succeeded', output: call.result, error: null, finishedAt: this.deps.clock.now() });
         return undefined;
       }
@@ -228,7 +236,7 @@ export class ExecutionRunner {
           alerts = [];
           await tx.checkLease(state.lease);
           const current = await tx.getRecordForUpdate(exec.tenant, exec.recordType, exec.recordId);
-          const cel = this.celContext(exec, current?.data ?? state.change?.before ?? {}, state.change);
+          const cel = this.celContext(state, current?.data ?? state.change?.before ?? {});
           const writes = action.plan(step.compiled, this.stepContext(state, key, cel));
           const results: Json[] = [];
           for (const write of writes) {
@@ -327,12 +335,14 @@ export class ExecutionRunner {
     return (await this.deps.store.getRecord(exec.tenant, exec.recordType, exec.recordId))?.data;
   }
 
-  private celContext(exec: ExecutionRow, record: RecordData, change: ChangeRow | undefined): CelContext {
+  private celContext(state: RunState, record: RecordData): CelContext {
+    const { exec, change } = state;
     return {
       record: { ...record, id: exec.recordId },
       previous: change?.before ? { ...change.before, id: exec.recordId } : {},
       changed: change?.changedFields ?? [],
       now: this.deps.clock.now(),
+      steps: state.outputs,
     };
   }
 

@@ -118,6 +118,21 @@ await forEachStore('failure handling', (make) => {
     });
   });
 
+  describe('response mapping', () => {
+    it('a later step reads an earlier step\'s response through `steps`', async () => {
+      const api = await sink(200, (_req, res) => { res.setHeader('content-type', 'application/json'); res.end('{"ticket":"T-42"}'); });
+      engine = await make(config([{ name: 'api', port: api.port }]));
+      await engine.workflows.deploy('default', wf([
+        call('open-ticket', 'api'),
+        { id: 'note', type: 'record.update', set: { company: '"ticket " + string(steps["open-ticket"].result.body.ticket)' } },
+      ]));
+      await engine.records.create('default', 'lead', { name: 'Ada' }, USER, 'l1');
+      await engine.worker.drain();
+      expect(await statusOf(engine)).toBe('succeeded');
+      expect((await engine.records.get('default', 'lead', 'l1')).data.company).toBe('ticket T-42');
+    });
+  });
+
   describe('fallback chains', () => {
     it('primary, then backup, then a task for the ops team', async () => {
       const primary = await sink(500);
