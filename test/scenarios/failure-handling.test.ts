@@ -133,6 +133,28 @@ await forEachStore('failure handling', (make) => {
     });
   });
 
+  describe('connector rate limits', () => {
+    it('holds calls past the limit in the queue (not failed) and runs them when tokens return', async () => {
+      const api = await sink(200);
+      const raw = config([{ name: 'api', port: api.port }]);
+      (raw.connectors!.default![0] as { rateLimit?: object }).rateLimit = { perSecond: 1 };
+      engine = await make(raw);
+      await engine.workflows.deploy('default', wf([call('post', 'api')]));
+      for (const id of ['l1', 'l2', 'l3']) await engine.records.create('default', 'lead', { name: id }, USER, id);
+      await engine.worker.drain();
+      expect(api.requests).toHaveLength(1);
+      const waiting = await engine.store.listExecutions({ tenant: 'default', status: 'queued' });
+      expect(waiting.map((e) => e.reason)).toEqual(['waiting: rate limit of connector api', 'waiting: rate limit of connector api']);
+      for (let i = 0; i < 3; i++) {
+        engine.clock.advance(1000);
+        await engine.worker.drain();
+      }
+      expect(api.requests).toHaveLength(3);
+      expect(await engine.store.countExecutionsByStatus('default')).toEqual({ succeeded: 3 });
+      expect(await engine.store.listAttempts(waiting[0]!.id)).toEqual([]); // waiting spent no attempt
+    });
+  });
+
   describe('fallback chains', () => {
     it('primary, then backup, then a task for the ops team', async () => {
       const primary = await sink(500);
