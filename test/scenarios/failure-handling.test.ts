@@ -133,6 +133,24 @@ await forEachStore('failure handling', (make) => {
     });
   });
 
+  describe('effect ledger', () => {
+    it('a call the ledger already holds is not made again; its recorded result is used', async () => {
+      const api = await sink(200);
+      engine = await make(config([{ name: 'api', port: api.port }]));
+      await engine.workflows.deploy('default', wf([call('post', 'api')]));
+      await engine.records.create('default', 'lead', { name: 'Ada' }, USER, 'l1');
+      const [exec] = await engine.store.listExecutions({ tenant: 'default' });
+      // As if an earlier run's call went out and was recorded before its checkpoint was lost.
+      await engine.store.transaction((tx) => tx.saveEffect({
+        tenant: 'default', key: `${exec!.id}:post`, executionId: exec!.id, stepId: 'post', action: 'http.request', result: { status: 200, body: 'recorded' }, at: engine!.clock.now(),
+      }));
+      await engine.worker.drain();
+      expect(api.requests).toHaveLength(0);
+      expect(await statusOf(engine)).toBe('succeeded');
+      expect((await engine.store.listSteps(exec!.id))[0]?.output).toEqual({ result: { status: 200, body: 'recorded' }, ledger: true });
+    });
+  });
+
   describe('connector rate limits', () => {
     it('holds calls past the limit in the queue (not failed) and runs them when tokens return', async () => {
       const api = await sink(200);
