@@ -10,6 +10,9 @@ export interface ErrorSpec {
 export const ERRORS = {
   VALIDATION_FAILED: { status: 400, retryable: false, title: 'The input is not valid' },
   MALFORMED_BODY: { status: 400, retryable: false, title: 'The request body could not be parsed' },
+  BAD_URL: { status: 400, retryable: false, title: 'The request URL could not be decoded' },
+  URI_TOO_LONG: { status: 414, retryable: false, title: 'A path parameter of the request URL is too long' },
+  PAYLOAD_TOO_LARGE: { status: 413, retryable: false, title: 'The request body is larger than the server accepts' },
   UNKNOWN_OBJECT_TYPE: { status: 404, retryable: false, title: 'No such object type' },
   RECORD_NOT_FOUND: { status: 404, retryable: false, title: 'No such record' },
   RECORD_EXISTS: { status: 409, retryable: false, title: 'A record with this id exists' },

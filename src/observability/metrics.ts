@@ -46,3 +46,21 @@ export function createMetrics(events: EngineEvents, store: Store): Registry {
   });
   return registry;
 }
+
+/** Series without a tenant label that say nothing about any tenant's data. */
+const TENANTLESS_SERIES = new Set(['switchyard_leases_lost_total']);
+
+/**
+ * The Prometheus text exposition narrowed to one tenant: samples labelled with another tenant, and
+ * store-wide series (which add every tenant up), are dropped. Comment lines (HELP/TYPE) stay.
+ */
+export function tenantMetrics(text: string, tenant: string): string {
+  const want = `tenant="${tenant.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+  return text.split('\n').filter((line) => {
+    if (line === '' || line.startsWith('#')) return true;
+    const name = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line)?.[0] ?? '';
+    const labels = line.startsWith('{', name.length) ? line.slice(name.length, line.indexOf('}', name.length) + 1) : '';
+    if (!/[{,]tenant="/.test(labels)) return TENANTLESS_SERIES.has(name);
+    return labels.includes(`{${want}`) || labels.includes(`,${want}`);
+  }).join('\n');
+}

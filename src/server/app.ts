@@ -1,9 +1,9 @@
 // The HTTP face: thin handlers over the services; problem+json for every error.
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Engine } from '../engine.js';
-import { tenantOf } from './auth.js';
-import { sendProblem } from './problem.js';
+import { isPublicRoute, tenantOf, tokenTenant } from './auth.js';
+import { BODY_LIMIT_BYTES, MAX_PARAM_LENGTH, pathOnly, sendProblem } from './problem.js';
 import { executionRoutes } from './routes/executions.js';
 import { operationsRoutes } from './routes/operations.js';
 import { healthRoutes } from './routes/health.js';
@@ -21,8 +21,19 @@ export interface ServerOptions {
   logger?: boolean | object;
 }
 
+/** Request logs carry the path only: a token pasted into a query string must not reach the log. */
+const requestSerializer = (request: { method: string; url: string; ip?: string }) => ({ method: request.method, url: pathOnly(request.url), remoteAddress: request.ip });
+
 export async function buildServer(engine: Engine, options: ServerOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 5 * 1024 * 1024 });
+  const logger: FastifyServerOptions['logger'] = options.logger === undefined || options.logger === false ? false
+    : { ...(options.logger === true ? {} : options.logger), serializers: { req: requestSerializer } };
+  const app = Fastify({
+    logger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Router errors (bad percent-encoding, an over-long parameter) are problems like any other.
+    frameworkErrors: (error, request, reply) => { void sendProblem(request, reply, error); },
+  });
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -34,11 +45,15 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
   // Workflow definitions may be sent as YAML; the service parses and locates errors.
   app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
   app.decorateRequest('tenant', '');
+  // Runs after routing, on the route the router resolved (see auth.ts): every route is
+  // authenticated unless it is declared public. Public routes still learn the caller's tenant
+  // when a valid token is sent (health shows that tenant's counts).
   app.addHook('onRequest', async (request) => {
-    if (request.url.startsWith('/v1/')) request.tenant = tenantOf(request, engine.config.tokens);
+    if (isPublicRoute(request)) request.tenant = tokenTenant(request, engine.config.tokens) ?? '';
+    else request.tenant = tenantOf(request, engine.config.tokens);
   });
   app.setErrorHandler((error, request, reply) => sendProblem(request, reply, error));
-  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, Object.assign(new Error(`no route for ${request.method} ${request.url}`), { statusCode: 404 })));
+  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, Object.assign(new Error(`no route for ${request.method} ${pathOnly(request.url)}`), { statusCode: 404 })));
 
   await app.register(healthRoutes(engine));
   await app.register(dashboardRoutes);
@@ -47,7 +62,7 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
   await app.register(graphRoutes(engine), { prefix: '/v1' });
   await app.register(executionRoutes(engine), { prefix: '/v1' });
   await app.register(operationsRoutes(engine), { prefix: '/v1' });
-  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, () => app.swagger());
   await app.ready();
   return app;
 }

@@ -2,6 +2,11 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERRORS, isSwitchyardError, SwitchyardError, type ErrorCode } from '../errors.js';
 
+/** Largest request body accepted (API bodies; a workflow definition is far smaller). */
+export const BODY_LIMIT_BYTES = 5 * 1024 * 1024;
+/** Longest path parameter (record ids are at most 128 characters). */
+export const MAX_PARAM_LENGTH = 256;
+
 export interface Problem {
   type: string;
   title: string;
@@ -45,13 +50,22 @@ function normalize(error: unknown): SwitchyardError {
   if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     return new SwitchyardError('MALFORMED_BODY', `unsupported content type: ${fe.message ?? ''}`);
   }
+  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new SwitchyardError('PAYLOAD_TOO_LARGE', `the body is larger than ${BODY_LIMIT_BYTES} bytes`);
+  if (fe.code === 'FST_ERR_BAD_URL') return new SwitchyardError('BAD_URL', 'the request URL has an invalid percent-encoding');
+  if (fe.code === 'FST_ERR_MAX_PARAM_LENGTH') return new SwitchyardError('URI_TOO_LONG', `a path parameter is longer than ${MAX_PARAM_LENGTH} characters`);
   if (fe.statusCode === 404) return new SwitchyardError('NOT_FOUND', fe.message ?? 'not found');
   if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) return new SwitchyardError('MALFORMED_BODY', fe.message ?? 'bad request');
   return new SwitchyardError('INTERNAL', 'internal error', { cause: error });
 }
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: unknown): FastifyReply {
-  const problem = toProblem(error, request.url);
+  const problem = toProblem(error, pathOnly(request.url));
   if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
   return reply.status(problem.status).type('application/problem+json').send(problem);
+}
+
+/** The URL without its query string: a token sent there by mistake must not be echoed or logged. */
+export function pathOnly(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
 }
