@@ -1,10 +1,13 @@
 // record.update, record.create, record.delete: values are CEL expressions over the triggering
 // record, type-checked against the target field at deploy.
 import { Type } from '@sinclair/typebox';
+import { assertResultSize } from '../conditions/budget.js';
 import { fitsField, type CelProgram } from '../conditions/cel.js';
+import { isExpressionError } from '../conditions/expression-errors.js';
 import type { FieldProblem } from '../errors.js';
-import type { ObjectTypeSpec } from '../records/object-types.js';
+import { fieldSpec, type ObjectTypeSpec } from '../records/object-types.js';
 import type { Json } from '../store/types.js';
+import { NonRetryableError } from './failures.js';
 import type { ActionCompileContext, DataAction } from './types.js';
 
 const SetParam = Type.Record(Type.String(), Type.String({ minLength: 1 }), { description: 'field: CEL expression' });
@@ -18,7 +21,7 @@ export function compileSet(set: unknown, target: ObjectTypeSpec, ctx: ActionComp
   const problems: FieldProblem[] = [];
   const fields: Record<string, CelProgram> = {};
   for (const [field, source] of Object.entries((set ?? {}) as Record<string, string>)) {
-    const spec = target.fields[field];
+    const spec = fieldSpec(target, field);
     const at = `${path}/${field}`;
     if (!spec) {
       problems.push({ path: at, message: `unknown field "${field}" for object type ${target.name}` });
@@ -38,9 +41,23 @@ export function compileSet(set: unknown, target: ObjectTypeSpec, ctx: ActionComp
   return { problems, fields };
 }
 
+/**
+ * Evaluates each `set` value. A failure is the expression's own (EXPRESSION_FAILED), or it ran
+ * over its budget or built a value too large to store (EXPRESSION_BUDGET_EXCEEDED): neither is
+ * transient, so the step fails at once instead of being retried.
+ */
 function evaluateSet(fields: Record<string, CelProgram>, cel: Parameters<CelProgram['evaluate']>[0]): Record<string, Json> {
   const out: Record<string, Json> = {};
-  for (const [field, program] of Object.entries(fields)) out[field] = program.evaluate(cel) as Json;
+  for (const [field, program] of Object.entries(fields)) {
+    try {
+      const value = program.evaluate(cel) as Json;
+      assertResultSize(value, `set.${field}`);
+      out[field] = value;
+    } catch (error) {
+      const code = isExpressionError(error) ? error.code : 'EXPRESSION_FAILED';
+      throw new NonRetryableError(`set.${field} (${program.source.slice(0, 80)}) failed: ${error instanceof Error ? error.message : String(error)}`, { code, cause: error });
+    }
+  }
   return out;
 }
 
@@ -70,7 +87,7 @@ export const recordCreate: DataAction<CompiledSet & { object: string }> = {
     if (!target) return { problems: [{ path: `${ctx.path}/object`, message: `unknown object type "${object}"` }] };
     const { problems, fields } = compileSet(step.set, target, ctx, `${ctx.path}/set`);
     for (const [field, spec] of Object.entries(target.fields)) {
-      if (spec.required && !(field in fields) && !problems.some((p) => p.path.endsWith(`/${field}`))) {
+      if (spec.required && !Object.hasOwn(fields, field) && !problems.some((p) => p.path.endsWith(`/${field}`))) {
         problems.push({ path: `${ctx.path}/set`, message: `field "${field}" is required for ${object}` });
       }
     }

@@ -1,6 +1,7 @@
 // Typed failures: an action says how to retry by what it throws (STYLE habit 7). The step runner
 // reads `retryable`, `code` and `retryAfterMs` through classifyFailure and never parses message
 // text, so rewording a message can never change retry behaviour.
+import { isExpressionError } from '../conditions/expression-errors.js';
 import { isSwitchyardError } from '../errors.js';
 import type { Json } from '../store/types.js';
 
@@ -23,6 +24,8 @@ export const FAILURE_CODES = {
   SMTP_AUTH_FAILED: { retryable: false, title: 'The mail server refused the credentials' },
   CONNECTOR_INVALID: { retryable: false, title: 'The connector is missing, of the wrong type, or misconfigured' },
   TEMPLATE_FAILED: { retryable: false, title: 'A CEL template of the step failed to evaluate' },
+  EXPRESSION_FAILED: { retryable: false, title: 'A CEL expression failed deterministically (division by zero, overflow, invalid regex, no such overload or key)' },
+  EXPRESSION_BUDGET_EXCEEDED: { retryable: false, title: 'A CEL expression exceeded its evaluation budget (steps, string/list size, allocation, or result size)' },
   UNKNOWN: { retryable: true, title: 'An unclassified error (retried: the attempt budget bounds it)' },
 } as const satisfies Record<string, { retryable: boolean; title: string }>;
 
@@ -134,6 +137,8 @@ export function classifyFailure(error: unknown): FailureClass {
       return withRetryAfter({ retryable: link.retryable, code: link.code, message: link === error ? message : `${message}: ${link.message}` }, link.retryAfterMs);
     }
     if (isSwitchyardError(link)) return { retryable: link.retryable, code: link.code, message };
+    // Expression failures are deterministic: the same data fails the same way on every attempt.
+    if (isExpressionError(link)) return { retryable: false, code: link.code, message: link === error ? message : `${message}: ${link.message}` };
   }
   for (const link of chain) {
     const fields = link as { code?: unknown; responseCode?: unknown; name?: unknown };

@@ -1,7 +1,13 @@
 // CEL: user expressions are data evaluated by an interpreter (invariant 10). One environment per
 // object type declares `record` and `previous` with that type's fields, so a typo in a field name
-// is a compile (deploy) error, not a runtime surprise.
+// is a compile (deploy) error, not a runtime surprise. Every expression is held to a cost budget
+// (./budget.ts): its shape at compile time, its steps and allocations at evaluation (./guard.ts).
 import { Environment } from '@marcbachmann/cel-js';
+import { childrenOf, literalString, methodCall, type CelNode } from './ast.js';
+import { MAX_AST_NODES, MAX_PARSE_DEPTH, sourceLengthProblem, staticBudgetProblem } from './budget.js';
+import { ExpressionError } from './expression-errors.js';
+import { instrument, metered } from './guard.js';
+import { compilePattern } from './regex.js';
 import type { FieldType, ObjectTypeSpec } from '../records/object-types.js';
 import type { Json, RecordData } from '../store/types.js';
 
@@ -21,6 +27,10 @@ export interface CelProgram {
   resultType: CelResultType;
   /** The parsed AST, kept for static analysis (which fields an expression reads). */
   ast: unknown;
+  /**
+   * Evaluates under the run-time budget. Throws ExpressionError (EXPRESSION_FAILED) for a
+   * deterministic failure and ExpressionBudgetError (EXPRESSION_BUDGET_EXCEEDED) for an overrun.
+   */
   evaluate(context: CelContext): unknown;
 }
 
@@ -46,7 +56,7 @@ export class CelScope {
   constructor(readonly type: ObjectTypeSpec, extraVariables: Record<string, string> = {}) {
     const schema: Record<string, string> = { id: 'string' };
     for (const [field, spec] of Object.entries(type.fields)) schema[field] = CEL_TYPES[spec.type];
-    let env = new Environment({ homogeneousAggregateLiterals: false, limits: { maxAstNodes: 2000, maxDepth: 64 } })
+    let env = new Environment({ homogeneousAggregateLiterals: false, limits: { maxAstNodes: MAX_AST_NODES, maxDepth: MAX_PARSE_DEPTH } })
       .registerVariable({ name: 'record', schema })
       .registerVariable({ name: 'previous', schema })
       .registerVariable('changed', 'list<string>')
@@ -58,10 +68,16 @@ export class CelScope {
   }
 
   compile(source: string): CelCompileResult {
+    const tooLong = sourceLengthProblem(source);
+    if (tooLong) return { ok: false, error: tooLong };
     try {
-      const check = this.env.check(source);
-      if (!check.valid) return { ok: false, error: firstLine(check.error?.message ?? 'invalid expression') };
       const parsed = this.env.parse(source);
+      const check = parsed.check();
+      if (!check.valid) return { ok: false, error: firstLine(check.error?.message ?? 'invalid expression') };
+      const root = parsed.ast as unknown as CelNode;
+      const problem = staticBudgetProblem(root) ?? literalPatternProblem(root);
+      if (problem) return { ok: false, error: problem };
+      instrument(root);
       const type = this.type;
       return {
         ok: true,
@@ -69,13 +85,35 @@ export class CelScope {
           source,
           resultType: String(check.type),
           ast: parsed.ast,
-          evaluate: (context) => fromCel(parsed(toCelContext(type, context))),
+          evaluate: (context) => fromCel(metered((): unknown => parsed(toCelContext(type, context))).value),
         },
       };
     } catch (error) {
       return { ok: false, error: firstLine(error instanceof Error ? error.message : String(error)) };
     }
   }
+}
+
+/** A literal `matches` pattern that RE2 rejects is a compile error, not a run-time surprise. */
+function literalPatternProblem(root: CelNode): string | undefined {
+  const stack = [root];
+  const seen = new Set<CelNode>();
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (seen.has(node)) continue;
+    seen.add(node);
+    const call = methodCall(node);
+    const pattern = call?.name === 'matches' ? literalString(call.args[0]) : undefined;
+    if (pattern !== undefined) {
+      try {
+        compilePattern(pattern);
+      } catch (error) {
+        return error instanceof ExpressionError ? error.message : String(error);
+      }
+    }
+    stack.push(...childrenOf(node));
+  }
+  return undefined;
 }
 
 /** Does a CEL result type fit a field? (CEL int literals fit number fields.) */
@@ -96,15 +134,17 @@ function toCelContext(type: ObjectTypeSpec, context: CelContext): Record<string,
 }
 
 function toCelRecord(type: ObjectTypeSpec, data: RecordData): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  // Own keys only, and built by defineProperty semantics (fromEntries): a stored key such as
+  // `__proto__` can neither read a prototype member's spec nor set the object's prototype.
+  const entries: [string, unknown][] = [];
   for (const [field, value] of Object.entries(data)) {
-    const spec = type.fields[field];
+    const spec = Object.hasOwn(type.fields, field) ? type.fields[field] : undefined;
     if (value === null || value === undefined) continue;
-    if (spec?.type === 'integer' && typeof value === 'number') out[field] = BigInt(value);
-    else if (spec?.type === 'datetime' && typeof value === 'string') out[field] = new Date(value);
-    else out[field] = value;
+    if (spec?.type === 'integer' && typeof value === 'number') entries.push([field, BigInt(value)]);
+    else if (spec?.type === 'datetime' && typeof value === 'string') entries.push([field, new Date(value)]);
+    else entries.push([field, value]);
   }
-  return out;
+  return Object.fromEntries(entries);
 }
 
 /** CEL values (BigInt, Date, Map) back to JSON values for storage. */

@@ -6,7 +6,7 @@ import { resolveRetryPolicy, type RetryPolicy } from '../execution/retry-policy.
 import type { ActionSpec } from '../actions/types.js';
 import { CelScope, fieldsRead, type CelProgram } from '../conditions/cel.js';
 import { validationError, type FieldProblem } from '../errors.js';
-import type { ObjectTypeSpec } from '../records/object-types.js';
+import { fieldSpec, type ObjectTypeSpec } from '../records/object-types.js';
 import type { Condition, StepDefinition, WorkflowDefinition } from './schema.js';
 
 export interface CompiledCondition {
@@ -106,12 +106,12 @@ export function compileWorkflow(
 function checkTrigger(definition: WorkflowDefinition, type: ObjectTypeSpec): FieldProblem[] {
   const trigger = definition.trigger;
   const problems: FieldProblem[] = [];
-  const hasField = (field: string): boolean => field === 'id' || field in type.fields;
+  const hasField = (field: string): boolean => field === 'id' || fieldSpec(type, field) !== undefined;
   if (trigger.on === 'field_changed') {
     if (!trigger.field) problems.push({ path: '/trigger/field', message: 'field_changed needs the field it watches' });
     else if (!hasField(trigger.field)) problems.push({ path: '/trigger/field', message: `unknown field "${trigger.field}" for object type ${type.name}` });
     else {
-      const spec = type.fields[trigger.field];
+      const spec = fieldSpec(type, trigger.field);
       for (const key of ['from', 'to'] as const) {
         const value = trigger[key];
         if (value === undefined || value === null || !spec) continue;

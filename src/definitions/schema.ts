@@ -55,8 +55,11 @@ function stepSchema(type: string, params: Record<string, TSchema>): TSchema {
   );
 }
 
-/** Each step type's full schema, for the second validation pass and for the published schema. */
-export const STEP_SCHEMAS: Record<string, TSchema> = Object.fromEntries(
+/**
+ * Each step type's full schema, for the second validation pass and for the published schema. A
+ * Map, since it is looked up by the user's `type`: a plain object would answer "constructor".
+ */
+export const STEP_SCHEMAS: ReadonlyMap<string, TSchema> = new Map(
   ACTION_SPECS.map((spec) => [spec.type, stepSchema(spec.type, spec.params)]),
 );
 
@@ -99,7 +102,7 @@ export const WorkflowShapeSchema = Type.Object(
 
 /** The published schema: steps as a union by type. */
 export const WorkflowSchema = Type.Object(
-  { ...workflowProperties, actions: Type.Array(Type.Union(Object.values(STEP_SCHEMAS)), { minItems: 1 }) },
+  { ...workflowProperties, actions: Type.Array(Type.Union([...STEP_SCHEMAS.values()]), { minItems: 1 }) },
   { additionalProperties: false, $id: 'https://switchyard.dev/schema/workflow.schema.json', title: 'Switchyard workflow' },
 );
 

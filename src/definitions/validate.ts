@@ -2,20 +2,15 @@
 // inside it and what is wrong.
 import { Value } from '@sinclair/typebox/value';
 import type { TSchema } from '@sinclair/typebox';
-import { parseDocument } from 'yaml';
 import { validationError, type FieldProblem } from '../errors.js';
 import { STEP_SCHEMAS, WorkflowShapeSchema, type WorkflowDefinition } from './schema.js';
+import { parseYamlText } from './yaml-text.js';
 
 /** Parses YAML or JSON text (JSON is YAML) into a plain value, or throws WORKFLOW_INVALID. */
 export function parseDefinitionText(text: string, file?: string): unknown {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw validationError(
-      doc.errors.map((e) => ({ file, path: '', message: `${e.linePos ? `line ${e.linePos[0].line}: ` : ''}${e.message.split('\n')[0]}` })),
-      'WORKFLOW_INVALID',
-    );
-  }
-  return doc.toJS() as unknown;
+  const result = parseYamlText(text);
+  if (!result.ok) throw validationError(result.problems.map((message) => ({ file, path: '', message })), 'WORKFLOW_INVALID');
+  return result.value;
 }
 
 export function schemaProblems(schema: TSchema, value: unknown, prefix = '', file?: string): FieldProblem[] {
@@ -42,16 +37,20 @@ export function validateDefinitionShape(value: unknown, file?: string): Workflow
   if (problems.length === 0) {
     const def = value as WorkflowDefinition;
     def.actions.forEach((step, index) => {
-      const schema = STEP_SCHEMAS[step.type];
+      const schema = STEP_SCHEMAS.get(step.type);
       if (!schema) {
-        problems.push({ file, path: `/actions/${index}/type`, message: `unknown action type "${step.type}" (known: ${Object.keys(STEP_SCHEMAS).join(', ')})` });
+        problems.push({ file, path: `/actions/${index}/type`, message: `unknown action type "${step.type}" (known: ${[...STEP_SCHEMAS.keys()].join(', ')})` });
       } else {
         problems.push(...schemaProblems(schema, step, `/actions/${index}`, file));
       }
-      (step.fallback ?? []).forEach((fb, j) => {
-        const fbSchema = STEP_SCHEMAS[fb.type];
+      // The step's own schema reports a fallback that is not a list of objects; skip those here.
+      const fallbacks: unknown[] = Array.isArray(step.fallback) ? step.fallback : [];
+      fallbacks.forEach((item, j) => {
+        if (typeof item !== 'object' || item === null || Array.isArray(item)) return;
+        const fb = item as { type?: unknown };
+        const fbSchema = typeof fb.type === 'string' ? STEP_SCHEMAS.get(fb.type) : undefined;
         const at = `/actions/${index}/fallback/${j}`;
-        if (!fbSchema) problems.push({ file, path: `${at}/type`, message: `unknown action type "${fb.type}"` });
+        if (!fbSchema) problems.push({ file, path: `${at}/type`, message: typeof fb.type === 'string' ? `unknown action type "${fb.type}"` : 'a fallback needs its action type (a string)' });
         else problems.push(...schemaProblems(fbSchema, { id: `${step.id}.fallback.${j}`, ...fb }, at, file));
       });
     });

@@ -56,6 +56,12 @@ export interface OutboundRequest {
   signal?: AbortSignal;
   /** Overrides the policy's timeout for this request. */
   timeoutMs?: number;
+  /**
+   * Further headers that carry a credential (a connector's `settings.authHeader`, e.g.
+   * x-api-key): dropped, like Authorization, Cookie and Proxy-Authorization, on a redirect to
+   * another origin.
+   */
+  credentialHeaders?: readonly string[];
 }
 
 export interface OutboundResponse {
@@ -70,8 +76,8 @@ export interface OutboundResponse {
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 // Set by undici or by us; a caller must not smuggle them in.
 const CONTROLLED_HEADERS = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive', 'upgrade']);
-// Credentials for one origin must not follow a redirect to another.
-const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
+// Credentials for one origin must not follow a redirect to another (plus the request's own credentialHeaders).
+const CREDENTIAL_HEADERS: readonly string[] = ['authorization', 'cookie', 'proxy-authorization'];
 
 /** One request through the guard, following up to maxRedirects redirects. */
 export async function outboundRequest(policy: OutboundPolicy, req: OutboundRequest): Promise<OutboundResponse> {
@@ -93,15 +99,17 @@ async function follow(policy: OutboundPolicy, req: OutboundRequest, signal: Abor
   let url = new URL(req.url);
   let method = (req.method ?? 'GET').toUpperCase();
   let body = req.body;
-  let headers: Record<string, string> = {};
+  // A Map: header names are caller-given, and one named __proto__ must stay a header.
+  const headers = new Map<string, string>();
   for (const [key, value] of Object.entries(req.headers ?? {})) {
-    if (!CONTROLLED_HEADERS.has(key.toLowerCase())) headers[key.toLowerCase()] = value;
+    if (!CONTROLLED_HEADERS.has(key.toLowerCase())) headers.set(key.toLowerCase(), value);
   }
+  const credentials = new Set([...CREDENTIAL_HEADERS, ...(req.credentialHeaders ?? []).map((name) => name.toLowerCase())]);
   for (let hop = 0; ; hop++) {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new OutboundRefusedError(`refused a ${url.protocol} URL: only http and https are allowed`, { scheme: url.protocol });
     }
-    const res = await request(url, { method, headers, body, signal, dispatcher: agentFor(policy) });
+    const res = await request(url, { method, headers: [...headers].flat(), body, signal, dispatcher: agentFor(policy) });
     const location = headerValue(res.headers.location);
     if (!REDIRECTS.has(res.statusCode) || location === undefined) {
       return { status: res.statusCode, headers: flattenHeaders(res.headers), body: await readBody(res, policy.maxResponseBytes), url: url.toString() };
@@ -114,12 +122,13 @@ async function follow(policy: OutboundPolicy, req: OutboundRequest, signal: Abor
       throw new NonRetryableError(`${url.host} redirected to an invalid location`, { code: 'UPSTREAM_REJECTED', status: res.statusCode });
     }
     const next = new URL(location, url);
-    if (next.origin !== url.origin) headers = Object.fromEntries(Object.entries(headers).filter(([key]) => !CREDENTIAL_HEADERS.has(key)));
+    // Origin = scheme, host and port: an https -> http downgrade on the same host drops them too.
+    if (next.origin !== url.origin) for (const name of credentials) headers.delete(name);
     // 303, and 301/302 after a POST (as browsers do), turn into a GET without the body.
     if (res.statusCode === 303 || ((res.statusCode === 301 || res.statusCode === 302) && method === 'POST')) {
       method = 'GET';
       body = undefined;
-      delete headers['content-type'];
+      headers.delete('content-type');
     }
     url = next;
   }
@@ -232,10 +241,9 @@ function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** The server names the headers: fromEntries defines each as an own key, __proto__ included. */
 function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(headers)) {
-    if (value !== undefined) out[key] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return out;
+  return Object.fromEntries(
+    Object.entries(headers).flatMap(([key, value]) => (value === undefined ? [] : [[key, Array.isArray(value) ? value.join(', ') : value]])),
+  );
 }

@@ -5,9 +5,14 @@ export function changedFields(before: RecordData | null, after: RecordData | nul
   const keys = new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})]);
   const changed: string[] = [];
   for (const key of keys) {
-    if (!sameValue(before?.[key], after?.[key])) changed.push(key);
+    if (!sameValue(own(before, key), own(after, key))) changed.push(key);
   }
   return changed.sort();
+}
+
+// A key one side lacks reads as undefined, never as an Object.prototype member ("constructor").
+function own(data: RecordData | null, key: string): unknown {
+  return data && Object.hasOwn(data, key) ? data[key] : undefined;
 }
 
 export function sameValue(a: unknown, b: unknown): boolean {

@@ -89,17 +89,50 @@ export function resolveObjectTypes(config: Record<string, ObjectTypeConfig> = {}
   return types;
 }
 
+/**
+ * The spec of a field the type declares, else undefined. Own keys only: `fields` is a plain
+ * object, so `fields["constructor"]` or `"toString" in fields` would find Object.prototype's
+ * members, and a user-given name must never be taken for a field that way.
+ */
+export function fieldSpec(type: ObjectTypeSpec, field: string): FieldSpec | undefined {
+  return Object.hasOwn(type.fields, field) ? type.fields[field] : undefined;
+}
+
+/**
+ * How deep a field value may nest. Every field type today is a scalar, so any object or array is
+ * already wrong; the bound matters for the checks that describe the value, and for any structured
+ * field type added later. Measured iteratively, so a hostile value cannot overflow the stack here.
+ */
+export const MAX_VALUE_DEPTH = 32;
+
+/** True when `value` nests objects or arrays more than `max` levels deep (a scalar is depth 0). */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
+  while (stack.length > 0) {
+    const item = stack.pop() as { value: unknown; depth: number };
+    if (typeof item.value !== 'object' || item.value === null) continue;
+    const depth = item.depth + 1;
+    if (depth > max) return true;
+    for (const child of Object.values(item.value)) stack.push({ value: child, depth });
+  }
+  return false;
+}
+
 /** Field-level check of data against a type: unknown fields, wrong types, picklists. */
 export function checkFields(type: ObjectTypeSpec, data: Record<string, unknown>, pathPrefix = ''): FieldProblem[] {
   const problems: FieldProblem[] = [];
   for (const [field, value] of Object.entries(data)) {
-    const spec = type.fields[field];
+    const spec = fieldSpec(type, field);
     const path = `${pathPrefix}/${field}`;
     if (!spec) {
       problems.push({ path, message: `unknown field "${field}" for object type ${type.name}` });
       continue;
     }
     if (value === null) continue;
+    if (nestedDeeperThan(value, MAX_VALUE_DEPTH)) {
+      problems.push({ path, message: `the value nests more than ${MAX_VALUE_DEPTH} levels deep` });
+      continue;
+    }
     const problem = checkValue(spec, value);
     if (problem) problems.push({ path, message: problem });
   }
@@ -108,7 +141,7 @@ export function checkFields(type: ObjectTypeSpec, data: Record<string, unknown>,
 
 export function checkRequired(type: ObjectTypeSpec, data: RecordData): FieldProblem[] {
   return Object.entries(type.fields)
-    .filter(([field, spec]) => spec.required && (data[field] === undefined || data[field] === null))
+    .filter(([field, spec]) => spec.required && (!Object.hasOwn(data, field) || data[field] === undefined || data[field] === null))
     .map(([field]) => ({ path: `/${field}`, message: `field "${field}" is required for ${type.name}` }));
 }
 
@@ -132,12 +165,13 @@ function checkValue(spec: FieldSpec, value: unknown): string | undefined {
 function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (value === null) return 'null';
+  // Not the object itself: echoing a large or deep value back into the problem helps nobody.
+  if (typeof value === 'object') return 'an object';
   return typeof value === 'string' ? `the string ${JSON.stringify(value)}` : `${typeof value} ${JSON.stringify(value)}`;
 }
 
 /** Removes nulls: null in a patch clears a field, so the stored data never holds null. */
 export function withoutNulls(data: Record<string, Json>): RecordData {
-  const out: RecordData = {};
-  for (const [k, v] of Object.entries(data)) if (v !== null && v !== undefined) out[k] = v;
-  return out;
+  // fromEntries defines own keys: assigning out["__proto__"] would set the prototype instead.
+  return Object.fromEntries<Json>(Object.entries(data).filter(([, v]) => v !== null && v !== undefined));
 }

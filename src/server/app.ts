@@ -2,6 +2,7 @@
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Engine } from '../engine.js';
+import { MAX_YAML_TEXT } from '../definitions/yaml-text.js';
 import { isPublicRoute, tenantOf, tokenTenant } from './auth.js';
 import { BODY_LIMIT_BYTES, MAX_PARAM_LENGTH, pathOnly, sendProblem } from './problem.js';
 import { executionRoutes } from './routes/executions.js';
@@ -42,8 +43,9 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
       security: engine.config.tokens.size > 0 ? [{ bearer: [] }] : [],
     },
   });
-  // Workflow definitions may be sent as YAML; the service parses and locates errors.
-  app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // Workflow definitions may be sent as YAML; the service parses and locates errors. YAML costs far
+  // more to parse than JSON, so its bodies have the parser's own, smaller limit (413 above it).
+  app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'], { parseAs: 'string', bodyLimit: MAX_YAML_TEXT }, (_req, body, done) => done(null, body));
   app.decorateRequest('tenant', '');
   // Runs after routing, on the route the router resolved (see auth.ts): every route is
   // authenticated unless it is declared public. Public routes still learn the caller's tenant

@@ -1,5 +1,6 @@
 // The one place an error becomes an HTTP response: RFC 9457 problem+json, naming the field.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { MAX_YAML_TEXT } from '../definitions/yaml-text.js';
 import { ERRORS, isSwitchyardError, SwitchyardError, type ErrorCode } from '../errors.js';
 
 /** Largest request body accepted (API bodies; a workflow definition is far smaller). */
@@ -50,7 +51,7 @@ function normalize(error: unknown): SwitchyardError {
   if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     return new SwitchyardError('MALFORMED_BODY', `unsupported content type: ${fe.message ?? ''}`);
   }
-  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new SwitchyardError('PAYLOAD_TOO_LARGE', `the body is larger than ${BODY_LIMIT_BYTES} bytes`);
+  if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new SwitchyardError('PAYLOAD_TOO_LARGE', `the body is larger than this server accepts: ${BODY_LIMIT_BYTES} bytes of JSON, ${MAX_YAML_TEXT} bytes of YAML`);
   if (fe.code === 'FST_ERR_BAD_URL') return new SwitchyardError('BAD_URL', 'the request URL has an invalid percent-encoding');
   if (fe.code === 'FST_ERR_MAX_PARAM_LENGTH') return new SwitchyardError('URI_TOO_LONG', `a path parameter is longer than ${MAX_PARAM_LENGTH} characters`);
   if (fe.statusCode === 404) return new SwitchyardError('NOT_FOUND', fe.message ?? 'not found');

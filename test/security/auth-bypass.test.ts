@@ -66,7 +66,7 @@ describe('authentication bypass attempts', () => {
     const serverErrors: string[] = [];
     for (const [method, path] of routes) {
       for (const target of spellings(path)) {
-        for (const auth of [{}, { authorization: 'Bearer nope' }, { authorization: `Basic ${Buffer.from('acme:x').toString('base64')}` }, { authorization: 'Bearer ' }]) {
+        for (const auth of [{} as Record<string, string>, { authorization: 'Bearer nope' }, { authorization: `Basic ${Buffer.from('acme:x').toString('base64')}` }, { authorization: 'Bearer ' }]) {
           const body = method === 'GET' || method === 'DELETE' ? '' : JSON.stringify({ id: `x${attempts}`, name: 'intruder' });
           const res = await raw(method, target, auth, body);
           attempts++;

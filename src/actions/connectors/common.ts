@@ -154,7 +154,7 @@ export function expectSuccess(response: OutboundResponse, what: string, now: num
 
 /** A string setting (resolveConnectors checked the required ones), else the fallback. */
 export function setting(connector: ResolvedConnector, key: string, fallback = ''): string {
-  const value = connector.settings[key];
+  const value = Object.hasOwn(connector.settings, key) ? connector.settings[key] : undefined;
   return typeof value === 'string' ? value : fallback;
 }
 

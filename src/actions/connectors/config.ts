@@ -27,8 +27,10 @@ export const ConnectorBreakerSchema = Type.Object(
     minimumVolume: Type.Optional(Type.Integer({ minimum: 1, default: 10 })),
     openFor: Type.Optional(Duration),
     halfOpenProbes: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+    probeTimeout: Type.Optional(Duration),
+    probeRecheck: Type.Optional(Duration),
   },
-  { additionalProperties: false, description: 'defaults: 20% over 5m with at least 10 calls; open for 15m; 1 probe' },
+  { additionalProperties: false, description: 'defaults: 20% over 5m with at least 10 calls; open for 15m; 1 probe, replaced after 5m; others ask again every 5s' },
 );
 
 export const ConnectorConfigSchema = Type.Object(
@@ -107,6 +109,8 @@ export function resolveConnectors(configs: unknown, options: ResolveConnectorsOp
           minimumVolume: breaker.minimumVolume,
           openMs: breaker.openFor === undefined ? undefined : parseDuration(breaker.openFor),
           halfOpenProbes: breaker.halfOpenProbes,
+          probeTimeoutMs: breaker.probeTimeout === undefined ? undefined : parseDuration(breaker.probeTimeout),
+          probeRecheckMs: breaker.probeRecheck === undefined ? undefined : parseDuration(breaker.probeRecheck),
         }),
         outbound,
         timeoutMs: typeof settings.timeout === 'string' || typeof settings.timeout === 'number' ? parseDuration(settings.timeout) : outbound.timeoutMs,
@@ -124,11 +128,12 @@ function resolveSecrets(config: ConnectorConfig, options: ResolveConnectorsOptio
   for (const [key, ref] of Object.entries(config.secrets ?? {})) {
     const at = `${path}/secrets/${key}`;
     if ('env' in ref) {
-      const value = options.env[ref.env];
-      if (value === undefined || value === '') problems.push({ path: at, message: `connector "${config.name}": secret "${key}" reads environment variable ${ref.env}, which is not set` });
+      // Own variables only: the name is configured, and env["constructor"] is not a secret.
+      const value = Object.hasOwn(options.env, ref.env) ? options.env[ref.env] : undefined;
+      if (typeof value !== 'string' || value === '') problems.push({ path: at, message: `connector "${config.name}": secret "${key}" reads environment variable ${ref.env}, which is not set` });
       else secrets[key] = value;
     } else {
-      const value = options.secretsFile?.[ref.file];
+      const value = options.secretsFile && Object.hasOwn(options.secretsFile, ref.file) ? options.secretsFile[ref.file] : undefined;
       if (typeof value !== 'string' || value === '') {
         const why = options.secretsFile ? 'has no such string key' : 'was not given';
         problems.push({ path: at, message: `connector "${config.name}": secret "${key}" reads "${ref.file}" from the secrets file, which ${why}` });

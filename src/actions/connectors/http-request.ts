@@ -57,9 +57,11 @@ export const httpRequest: ExternalAction<CompiledHttpRequest> = {
     for (const [name, value] of Object.entries(compiled.headers)) headers[name.toLowerCase()] = renderString(value, ctx.cel, `headers/${name}`);
     const hasBody = Object.keys(compiled.body).length > 0;
     if (hasBody) headers['content-type'] ??= 'application/json';
-    // The credential is for the configured API only: a CEL-built URL elsewhere must not receive it.
-    const auth = use.connector.secrets.auth;
-    if (auth !== undefined && target.origin === base.origin) headers[setting(use.connector, 'authHeader', 'authorization').toLowerCase()] = auth;
+    // The credential is for the configured API only: a CEL-built URL elsewhere must not receive it,
+    // nor a host the API redirects to (credentialHeaders: dropped on a cross-origin redirect).
+    const auth = Object.hasOwn(use.connector.secrets, 'auth') ? use.connector.secrets.auth : undefined;
+    const authHeader = setting(use.connector, 'authHeader', 'authorization').toLowerCase();
+    if (auth !== undefined && target.origin === base.origin) headers[authHeader] = auth;
     headers['idempotency-key'] = ctx.idempotencyKey;
 
     return withRedaction(use.secrets, async () => {
@@ -70,6 +72,7 @@ export const httpRequest: ExternalAction<CompiledHttpRequest> = {
         body: hasBody ? JSON.stringify(renderMap(compiled.body, ctx.cel, 'body')) : undefined,
         signal: ctx.signal,
         timeoutMs: use.timeoutMs,
+        credentialHeaders: [authHeader],
       });
       expectSuccess(response, `${compiled.method} ${target.host}`, ctx.cel.now);
       return { status: response.status, body: response.body };
