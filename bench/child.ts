@@ -5,11 +5,13 @@ import { conditions, type ConditionsOptions } from './scenarios/conditions.js';
 import { dispatch, type DispatchOptions } from './scenarios/dispatch.js';
 import { memory, type MemoryOptions } from './scenarios/memory.js';
 import { throughput, type ThroughputOptions } from './scenarios/throughput.js';
+import { writeHistory, type WriteHistoryOptions } from './scenarios/write-history.js';
 import { writeLatency, type WriteLatencyOptions } from './scenarios/write-latency.js';
 
 const scenarios = {
   throughput: (o: unknown) => throughput(o as ThroughputOptions),
   'write-latency': (o: unknown) => writeLatency(o as WriteLatencyOptions),
+  'write-history': (o: unknown) => writeHistory(o as WriteHistoryOptions),
   dispatch: (o: unknown) => dispatch(o as DispatchOptions),
   memory: (o: unknown) => memory(o as MemoryOptions),
   conditions: (o: unknown) => conditions(o as ConditionsOptions),

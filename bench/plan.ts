@@ -5,7 +5,7 @@ import type { ScenarioName } from './child.js';
 import type { Backend, WorkerFlags } from './scenarios/common.js';
 
 export const USAGE = `npm run bench -- [options]
-  --only LIST            scenarios to run (default all): throughput,write-latency,dispatch,memory,conditions,claim,peers
+  --only LIST            scenarios to run (default all): throughput,write-latency,write-history,dispatch,memory,conditions,claim,peers
   --backends LIST        sqlite,postgres (default both)
   --runs N               runs per figure (default 3; each figure is the median with min and max)
   --changes N            scenario 1 changes, embedded (default 20000)
@@ -13,6 +13,7 @@ export const USAGE = `npm run bench -- [options]
   --pg-workers LIST      worker processes for scenario 1 on PostgreSQL (default 1,2,4)
   --write-workflows LIST matching workflows for scenario 2 (default 0,10,50)
   --write-rate N         scenario 2 writes/s (default 20), --write-seconds S (default 10)
+  --write-history N      write-history: executions already queued on the one record its 50 workflows match (default 50000)
   --dispatch-rate N      scenario 3 changes/s (default 200), --dispatch-seconds S (default 10)
   --memory-minutes M     scenario 4 steady-load length (default 2; RSS at 1 min vs at M min)
   --memory-long          the issue's 5-minute memory run (same as --memory-minutes 5)
@@ -37,6 +38,7 @@ export interface Flags {
   writeWorkflows: number[];
   writeRate: number;
   writeSeconds: number;
+  writeHistory: number;
   dispatchRate: number;
   dispatchSeconds: number;
   memoryMinutes: number;
@@ -54,11 +56,11 @@ export interface Flags {
   argv: string[];
 }
 
-const ALL = ['throughput', 'write-latency', 'dispatch', 'memory', 'conditions', 'claim', 'peers'];
+const ALL = ['throughput', 'write-latency', 'write-history', 'dispatch', 'memory', 'conditions', 'claim', 'peers'];
 
 export function parseFlags(argv: string[]): Flags | 'help' {
   const options = Object.fromEntries<{ type: 'string' | 'boolean' }>([
-      ...['only', 'backends', 'runs', 'changes', 'pg-changes', 'pg-workers', 'write-workflows', 'write-rate', 'write-seconds', 'dispatch-rate',
+      ...['only', 'backends', 'runs', 'changes', 'pg-changes', 'pg-workers', 'write-workflows', 'write-rate', 'write-seconds', 'write-history', 'dispatch-rate',
         'dispatch-seconds', 'memory-minutes', 'memory-rate', 'lookup-ms', 'claim-backlog', 'peer-jobs', 'worker-concurrency', 'worker-batch',
         'idle-wait', 'out'].map((k): [string, { type: 'string' }] => [k, { type: 'string' }]),
       ...['profile', 'quick', 'memory-long', 'no-results-md', 'help'].map((k): [string, { type: 'boolean' }] => [k, { type: 'boolean' }]),
@@ -90,6 +92,7 @@ export function parseFlags(argv: string[]): Flags | 'help' {
     writeWorkflows: list('write-workflows', '0,10,50').map(Number),
     writeRate: int('write-rate', 20),
     writeSeconds: int('write-seconds', 10, 5),
+    writeHistory: int('write-history', 50_000, 10_000),
     dispatchRate: int('dispatch-rate', 200),
     dispatchSeconds: int('dispatch-seconds', 10, 5),
     memoryMinutes: v['memory-long'] === true ? 5 : int('memory-minutes', 2, 2),
@@ -132,6 +135,9 @@ export function plan(f: Flags): Job[] {
     for (const n of f.writeWorkflows) {
       add(`write-latency/${backend}/${n}wf`, 'write-latency', { backend, workflows: n, rate: f.writeRate, seconds: f.writeSeconds, worker: f.worker });
     }
+  }
+  for (const backend of f.backends) {
+    add(`write-history/${backend}`, 'write-history', { backend, workflows: 50, history: f.writeHistory, rate: f.writeRate, seconds: f.writeSeconds, worker: f.worker });
   }
   for (const backend of f.backends) add(`dispatch/${backend}`, 'dispatch', { backend, rate: f.dispatchRate, seconds: f.dispatchSeconds, worker: f.worker });
   // One long run: five minutes three times over would be most of the bench's time.

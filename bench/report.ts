@@ -77,6 +77,13 @@ export function buildFigures(records: RunRecord[], peers: PeerResult[]): Figure[
         });
         break;
       }
+      case 'write-history': {
+        const where = `${String(o.workflows)} matching workflows with re-entry rules, ${String(o.history)} executions already on the record, worker off, ${backend}`;
+        push(rec, `${rec.job.id}/p50`, `2b HTTP write p50, ${where}`, 'ms', runs.map((r) => num(r, 'p50')));
+        const p99 = runs.map((r) => num(r, 'p99'));
+        push(rec, `${rec.job.id}/p99`, `2b HTTP write p99, ${where}`, 'ms', p99, { target: { text: '< 5 ms', met: spread(p99).median < 5 } });
+        break;
+      }
       case 'dispatch': {
         const peer = backend === 'sqlite' ? 'bullmq' : 'graphile-worker';
         const pl = peerLatency(peers, peer);

@@ -38,6 +38,10 @@ export const ConfigSchema = Type.Object({
     lease: Type.Optional(Duration),
     poll: Type.Optional(Duration),
     sweep: Type.Optional(Duration),
+    /** Leases that may run out without a checkpoint before the execution is dead-lettered. Default 3. */
+    maxLeaseExpiries: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    /** How long circuit breaker outcomes are counted in memory before one write per breaker. Default 250ms. */
+    breakerFlush: Type.Optional(Duration),
   }, { additionalProperties: false })),
   /** Run-time loop guards: defaults for every tenant, and per-tenant overrides. */
   loops: Type.Optional(Type.Object({
@@ -60,6 +64,10 @@ export const ConfigSchema = Type.Object({
     window: Type.Optional(Duration),
     minimumVolume: Type.Optional(Type.Integer({ minimum: 1 })),
     openFor: Type.Optional(Duration),
+    /** A probe that reports nothing within this is replaced. Default 5m. */
+    probeTimeout: Type.Optional(Duration),
+    /** While a probe runs, other executions ask again after this. Default 5s. */
+    probeRecheck: Type.Optional(Duration),
   }, { additionalProperties: false })),
   /** Outbound calls to loopback, private and link-local addresses are refused unless listed (CIDR or host:port). */
   outbound: Type.Optional(Type.Object({ allow: Type.Optional(Type.Array(Type.String())) }, { additionalProperties: false })),
@@ -80,6 +88,13 @@ export interface WorkerSettings {
   pollMs: number;
   /** How often expired leases are swept back to the queue. Default 5 s. */
   sweepMs: number;
+  /**
+   * Poison-pill containment: the sweeper dead-letters an execution whose lease ran out this many
+   * times without a checkpoint in between (it crashed or stalled its worker each time). Default 3.
+   */
+  maxLeaseExpiries: number;
+  /** Circuit breaker outcomes are counted in memory and written once per breaker per this. Default 250 ms. */
+  breakerFlushMs: number;
 }
 
 export interface ResolvedConfig {
@@ -123,7 +138,7 @@ export function resolveConfig(raw: RawConfig = {}, env: NodeJS.ProcessEnv = {}, 
   const config: ResolvedConfig = {
     objectTypes: resolveObjectTypes(raw.objects ?? {}),
     tokens,
-    loopLimits: (tenant) => ({ ...DEFAULT_LOOP_LIMITS, ...stripUndefined(raw.loops ?? {}), ...stripUndefined(raw.loops?.tenants?.[tenant] ?? {}) }),
+    loopLimits: (tenant) => ({ ...DEFAULT_LOOP_LIMITS, ...stripUndefined(raw.loops ?? {}), ...stripUndefined((raw.loops?.tenants && Object.hasOwn(raw.loops.tenants, tenant) ? raw.loops.tenants[tenant] : undefined) ?? {}) }),
     maxChainDepth: raw.loops?.maxChainDepth ?? 3,
     connector: (tenant, name) => connectors.get(tenant)?.get(name),
     alertConnector: (tenant) => (raw.alerts?.connector ? connectors.get(tenant)?.get(raw.alerts.connector) : undefined),
@@ -132,6 +147,8 @@ export function resolveConfig(raw: RawConfig = {}, env: NodeJS.ProcessEnv = {}, 
       windowMs: wb.window === undefined ? undefined : parseDuration(wb.window),
       minimumVolume: wb.minimumVolume,
       openMs: wb.openFor === undefined ? undefined : parseDuration(wb.openFor),
+      probeTimeoutMs: wb.probeTimeout === undefined ? undefined : parseDuration(wb.probeTimeout),
+      probeRecheckMs: wb.probeRecheck === undefined ? undefined : parseDuration(wb.probeRecheck),
     }),
     worker: Object.freeze({
       concurrency: w.concurrency ?? 16,
@@ -139,6 +156,8 @@ export function resolveConfig(raw: RawConfig = {}, env: NodeJS.ProcessEnv = {}, 
       leaseMs: parseDuration(w.lease ?? '30s'),
       pollMs: parseDuration(w.poll ?? '1s'),
       sweepMs: parseDuration(w.sweep ?? '5s'),
+      maxLeaseExpiries: w.maxLeaseExpiries ?? 3,
+      breakerFlushMs: parseDuration(w.breakerFlush ?? '250ms'),
     }),
     raw,
   };

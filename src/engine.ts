@@ -8,6 +8,7 @@ import { createMetrics } from './observability/metrics.js';
 import type { Registry } from 'prom-client';
 import { RateLimiter } from './scheduling/rate-limiter.js';
 import { LoopGuard } from './execution/loop-guard.js';
+import { Quarantine } from './execution/quarantine.js';
 import { ExecutionRunner } from './execution/runner.js';
 import { Worker } from './execution/worker.js';
 import { EngineEvents } from './observability/events.js';
@@ -56,7 +57,7 @@ export function createEngine(options: EngineOptions): Engine {
   const catalog = new Catalog(store, config.objectTypes);
   const writeDeps: WriteDeps = { clock, validator, loopGuard: new LoopGuard((tenant) => config.loopLimits(tenant)) };
   const alerts = new Alerts((tenant) => config.alertConnector(tenant), events);
-  const breakers = new Breakers(store, clock, alerts);
+  const breakers = new Breakers(store, clock, alerts, { flushMs: config.worker.breakerFlushMs });
   const runner = new ExecutionRunner({
     store, catalog, clock, events, writeDeps, alerts, breakers,
     conditionStats: new ConditionStats(),
@@ -65,7 +66,8 @@ export function createEngine(options: EngineOptions): Engine {
     workflowBreaker: config.workflowBreaker,
     random: options.random,
   });
-  const worker = new Worker(store, runner, clock, config.worker, events);
+  const quarantine = new Quarantine({ store, catalog, writeDeps, alerts, events }, config.worker.maxLeaseExpiries);
+  const worker = new Worker(store, runner, clock, config.worker, events, quarantine);
   let started = false;
 
   return {
@@ -86,6 +88,8 @@ export function createEngine(options: EngineOptions): Engine {
     },
     async stop() {
       if (started) await worker.stop();
+      // Outcomes still counted in memory reach the shared breakers (a failed write is reported).
+      await breakers.flush().catch((error: unknown) => events.emit('worker:error', error));
       started = false;
     },
   };

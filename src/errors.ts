@@ -29,6 +29,7 @@ export const ERRORS = {
   CONFIG_INVALID: { status: 500, retryable: false, title: 'The configuration is not valid' },
   STORE_UNAVAILABLE: { status: 503, retryable: true, title: 'The store is unavailable' },
   INTERNAL: { status: 500, retryable: true, title: 'Internal error' },
+  EXECUTION_QUARANTINED: { status: 500, retryable: false, title: 'Dead-lettered: its lease ran out too often without a checkpoint (it crashed or stalled its worker)' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

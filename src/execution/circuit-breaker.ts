@@ -1,10 +1,13 @@
 // Circuit breaker, per connector and per workflow: "if the failure rate is above 20% over the last
 // 5 minutes, stop; after 15 minutes, try again". Pure functions over plain JSON, so the store can
 // persist the state and many engine processes can share one breaker: read the state, call a
-// function, write the result back in the same transaction (compare-and-set).
+// function, write the result back in the same transaction (compare-and-set). Each process counts
+// its outcomes in buckets of its own (a delta) and merges them into the shared state now and then
+// (mergeBreakerOutcomes): the merge decides transitions on the combined counts.
 //
 // Imprecisions, accepted for simplicity: outcomes are counted in time buckets (the window is exact
-// to one bucket), and while half-open any reported outcome is taken as the probe's.
+// to one bucket), they reach the shared state up to one flush interval late, and while half-open
+// any reported outcome is taken as the probe's (a failure among them wins).
 
 export interface BreakerConfig {
   /** Open when failures / calls in the window is above this (strictly). */
@@ -20,6 +23,11 @@ export interface BreakerConfig {
   readonly bucketMs: number;
   /** A probe that reports nothing within this is taken as lost (its worker crashed) and replaced. */
   readonly probeTimeoutMs: number;
+  /**
+   * While every probe slot is taken, a refused call asks again after this (bounded by the probe
+   * timeout). Short: the probe usually reports within seconds, and a close also wakes the waiters.
+   */
+  readonly probeRecheckMs: number;
   /** Transitions kept in `history`, newest last. */
   readonly historySize: number;
 }
@@ -32,13 +40,14 @@ export const DEFAULT_BREAKER_CONFIG: BreakerConfig = Object.freeze({
   halfOpenProbes: 1,
   bucketMs: 30_000,
   probeTimeoutMs: 5 * 60_000,
+  probeRecheckMs: 5_000,
   historySize: 20,
 });
 
 export function resolveBreakerConfig(partial: Partial<BreakerConfig> = {}): BreakerConfig {
   const config = { ...DEFAULT_BREAKER_CONFIG, ...stripUndefined(partial) };
   if (!(config.failureRate >= 0 && config.failureRate < 1)) throw new RangeError(`breaker failureRate must be within [0, 1), got ${config.failureRate}`);
-  for (const key of ['windowMs', 'openMs', 'bucketMs', 'probeTimeoutMs', 'minimumVolume', 'halfOpenProbes', 'historySize'] as const) {
+  for (const key of ['windowMs', 'openMs', 'bucketMs', 'probeTimeoutMs', 'probeRecheckMs', 'minimumVolume', 'halfOpenProbes', 'historySize'] as const) {
     if (!(config[key] > 0)) throw new RangeError(`breaker ${key} must be > 0, got ${config[key]}`);
   }
   return Object.freeze(config);
@@ -95,24 +104,53 @@ export function breakerAllows(state: BreakerState, now: number, config: BreakerC
   let probes = current.probesInFlight;
   if (probes >= config.halfOpenProbes && current.lastProbeAt !== null && now - current.lastProbeAt >= config.probeTimeoutMs) probes = 0;
   if (probes >= config.halfOpenProbes) {
-    return { allowed: false, state: current, retryAt: (current.lastProbeAt ?? now) + config.probeTimeoutMs };
+    const probeLostAt = (current.lastProbeAt ?? now) + config.probeTimeoutMs;
+    return { allowed: false, state: current, retryAt: Math.min(probeLostAt, now + config.probeRecheckMs) };
   }
   return { allowed: true, state: { ...current, probesInFlight: probes + 1, lastProbeAt: now } };
 }
 
 /** Records how a call ended. Closed: count it, open on too many failures. Half-open: close or reopen. */
 export function recordBreakerOutcome(state: BreakerState, ok: boolean, now: number, config: BreakerConfig = DEFAULT_BREAKER_CONFIG): BreakerState {
+  return mergeBreakerOutcomes(state, addOutcome([], ok, now, config), now, config);
+}
+
+/** Adds one outcome to a process's pending delta (buckets counted since its last flush). */
+export function addOutcome(delta: readonly BreakerBucket[], ok: boolean, now: number, config: BreakerConfig = DEFAULT_BREAKER_CONFIG): BreakerBucket[] {
+  const start = Math.floor(now / config.bucketMs) * config.bucketMs;
+  return mergeBuckets(delta, [{ start, ok: ok ? 1 : 0, failed: ok ? 0 : 1 }]);
+}
+
+/** Sums two lists of buckets by start, sorted by start (processes with skewed clocks report out of order). */
+export function mergeBuckets(a: readonly BreakerBucket[], b: readonly BreakerBucket[]): BreakerBucket[] {
+  const byStart = new Map<number, BreakerBucket>();
+  for (const bucket of [...a, ...b]) {
+    const found = byStart.get(bucket.start);
+    byStart.set(bucket.start, { start: bucket.start, ok: (found?.ok ?? 0) + bucket.ok, failed: (found?.failed ?? 0) + bucket.failed });
+  }
+  return [...byStart.values()].sort((x, y) => x.start - y.start);
+}
+
+/**
+ * Merges a delta of outcomes (one process's, since its last flush) into the shared state and
+ * decides the transition on the combined counts. Closed: count them, open on too many failures.
+ * Half-open: any failure reopens, else a success closes. Open: late outcomes change nothing.
+ */
+export function mergeBreakerOutcomes(state: BreakerState, delta: readonly BreakerBucket[], now: number, config: BreakerConfig = DEFAULT_BREAKER_CONFIG): BreakerState {
+  const added = countBuckets(delta);
+  if (added.total === 0) return state;
   if (state.state === 'half_open') {
-    return ok
-      ? transition(state, 'closed', now, 'probe succeeded', config)
-      : transition(state, 'open', now, 'probe failed', config);
+    return added.failed > 0
+      ? transition(state, 'open', now, 'probe failed', config)
+      : transition(state, 'closed', now, 'probe succeeded', config);
   }
   // Open: a late outcome of a call that started before the breaker opened changes nothing.
   if (state.state === 'open') return state;
 
-  const buckets = addToBucket(liveBuckets(state.buckets, now, config), now, ok, config);
+  const buckets = liveBuckets(mergeBuckets(state.buckets, delta), now, config);
   const next = { ...state, buckets };
-  if (ok) return next;
+  // Only failures can push the rate over: successes alone never open the breaker.
+  if (added.failed === 0) return next;
   const { total, failed, rate } = countBuckets(buckets);
   if (total >= config.minimumVolume && rate > config.failureRate) {
     const reason = `${failed} of ${total} calls failed (${Math.round(rate * 100)}%) within ${Math.round(config.windowMs / 1000)} s`;
@@ -146,20 +184,12 @@ function transition(state: BreakerState, to: BreakerPhase, now: number, reason: 
 }
 
 /** Buckets that overlap the window (now - windowMs, now]. */
-function liveBuckets(buckets: BreakerBucket[], now: number, config: BreakerConfig): BreakerBucket[] {
+function liveBuckets(buckets: readonly BreakerBucket[], now: number, config: BreakerConfig): BreakerBucket[] {
   const windowStart = now - config.windowMs;
   return buckets.filter((b) => b.start + config.bucketMs > windowStart);
 }
 
-function addToBucket(buckets: BreakerBucket[], now: number, ok: boolean, config: BreakerConfig): BreakerBucket[] {
-  const start = Math.floor(now / config.bucketMs) * config.bucketMs;
-  const found = buckets.find((b) => b.start === start);
-  const updated: BreakerBucket = { start, ok: (found?.ok ?? 0) + (ok ? 1 : 0), failed: (found?.failed ?? 0) + (ok ? 0 : 1) };
-  // Sorted by start even when processes with slightly skewed clocks report out of order.
-  return [...buckets.filter((b) => b !== found), updated].sort((a, b) => a.start - b.start);
-}
-
-function countBuckets(buckets: BreakerBucket[]): BreakerStats {
+function countBuckets(buckets: readonly BreakerBucket[]): BreakerStats {
   let total = 0;
   let failed = 0;
   for (const b of buckets) {

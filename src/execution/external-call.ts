@@ -34,7 +34,7 @@ export async function callExternal(deps: ExternalCallDeps, action: ExternalActio
   const breakerKey = connector ? `connector:${connector.name}` : undefined;
   if (connector && breakerKey) {
     const gate = await deps.breakers.allow(ctx.tenant, breakerKey, connector.breaker);
-    if (!gate.allowed) throw new Requeue(gate.retryAt ?? deps.clock.now() + 60_000, `waiting: circuit breaker ${breakerKey} is open`);
+    if (!gate.allowed) throw new Requeue(gate.retryAt ?? deps.clock.now() + 60_000, `waiting: circuit breaker ${breakerKey} is open`, breakerKey);
     const wait = deps.limiter.reserve(`${ctx.tenant}/${connector.name}`, connector.rateLimit?.perSecond, deps.clock.now());
     if (wait > 0) throw new Requeue(deps.clock.now() + wait, `waiting: rate limit of connector ${connector.name}`);
   }

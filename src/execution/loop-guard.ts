@@ -2,10 +2,15 @@
 // execution: a maximum causal depth, a budget of executions per root change, and per-record
 // re-entry rules. A stopped execution is recorded as skipped with the guard and the causal
 // path, and raises a loop alert: never silent.
+//
+// The guard does no I/O. For one write, `query` says what to read (only what the matched
+// workflows' rules need), the write path reads it in one store operation, and `check` decides
+// each workflow from those facts. So the write's cost does not grow with the matched workflows or
+// their history (invariant 3): one read, not one or two per workflow.
 import { randomUUID } from 'node:crypto';
 import { parseDuration } from '../clock.js';
 import type { CompiledWorkflow } from '../definitions/compile.js';
-import type { StoreTx } from '../store/port.js';
+import type { LoopGuardFacts, LoopGuardQuery } from '../store/port.js';
 import type { AlertRow, ChangeRow, NewExecution } from '../store/types.js';
 
 export interface LoopLimits {
@@ -17,6 +22,9 @@ export interface LoopLimits {
 
 export const DEFAULT_LOOP_LIMITS: LoopLimits = Object.freeze({ maxDepth: 5, budget: 25 });
 
+/** Facts for a write that needs none (no rule of its workflows reads the store). */
+export const NO_FACTS: LoopGuardFacts = Object.freeze({ causedByRoot: 0, lastRunAt: new Map<string, number>() });
+
 interface Verdict {
   guard: 'depth' | 'budget' | 'reentry';
   reason: string;
@@ -26,11 +34,33 @@ export class LoopGuard {
   constructor(private readonly limits: (tenant: string) => LoopLimits) {}
 
   /**
-   * Returns the execution to insert: as given, or skipped with the guard's reason.
-   * `queuedBefore` counts executions this same change already queued (not yet in the store).
+   * What the store must read for this change's matched workflows, or undefined when nothing: the
+   * root change's count only below the depth limit of some workflow at depth > 0 (a user's write
+   * starts its own chain), last-run times only for workflows whose re-entry rule reads history.
    */
-  async check(tx: StoreTx, wf: CompiledWorkflow, change: ChangeRow, execution: NewExecution, queuedBefore: number): Promise<{ execution: NewExecution; alert?: AlertRow }> {
-    const verdict = await this.verdict(tx, wf, change, queuedBefore);
+  query(matched: readonly CompiledWorkflow[], change: ChangeRow): LoopGuardQuery | undefined {
+    const depth = change.cause.depth;
+    const live = matched.filter((wf) => depth < this.limitsFor(wf, change.tenant).maxDepth);
+    const workflowIds = [...new Set(live.filter(readsHistory).map((wf) => wf.id))].sort();
+    const budgets = depth > 0 ? live.map((wf) => this.limitsFor(wf, change.tenant).budget) : [];
+    if (workflowIds.length === 0 && budgets.length === 0) return undefined;
+    return {
+      tenant: change.tenant,
+      recordType: change.type,
+      recordId: change.recordId,
+      workflowIds,
+      // "Has it reached the budget?" needs no count past the largest budget: bounded, whatever the history.
+      ...(budgets.length > 0 ? { root: { changeId: change.cause.rootChangeId, countUpTo: Math.max(...budgets) } } : {}),
+    };
+  }
+
+  /**
+   * Returns the execution to insert: as given, or skipped with the guard's reason and the alert
+   * to store with it. `facts` is what the store returned for `query`; `queuedBefore` counts the
+   * executions this same change already queued (not yet in the store).
+   */
+  check(wf: CompiledWorkflow, change: ChangeRow, execution: NewExecution, facts: LoopGuardFacts, queuedBefore: number): { execution: NewExecution; alert?: AlertRow } {
+    const verdict = this.verdict(wf, change, facts, queuedBefore);
     if (!verdict) return { execution };
     const path = [...(change.cause.path ?? []), wf.id];
     const reason = `loop guard (${verdict.guard}): ${verdict.reason}; path ${path.join(' -> ')}`;
@@ -43,37 +73,45 @@ export class LoopGuard {
       details: { guard: verdict.guard, workflowId: wf.id, version: wf.version, executionId: execution.id, rootChangeId: change.cause.rootChangeId, depth: change.cause.depth, path },
       at: change.at,
     };
-    await tx.insertAlert(alert);
     return { execution: { ...execution, status: 'skipped', reason, finishedAt: change.at }, alert };
   }
 
-  private async verdict(tx: StoreTx, wf: CompiledWorkflow, change: ChangeRow, queuedBefore: number): Promise<Verdict | undefined> {
-    const tenantLimits = this.limits(change.tenant);
-    const maxDepth = wf.definition.loop?.maxDepth ?? tenantLimits.maxDepth;
-    const budget = wf.definition.loop?.budget ?? tenantLimits.budget;
+  private limitsFor(wf: CompiledWorkflow, tenant: string): LoopLimits {
+    const tenantLimits = this.limits(tenant);
+    return { maxDepth: wf.definition.loop?.maxDepth ?? tenantLimits.maxDepth, budget: wf.definition.loop?.budget ?? tenantLimits.budget };
+  }
+
+  private verdict(wf: CompiledWorkflow, change: ChangeRow, facts: LoopGuardFacts, queuedBefore: number): Verdict | undefined {
+    const { maxDepth, budget } = this.limitsFor(wf, change.tenant);
     const depth = change.cause.depth;
     if (depth >= maxDepth) return { guard: 'depth', reason: `causal depth ${depth} reached the limit of ${maxDepth}` };
     if (depth > 0) {
-      const caused = (await tx.countExecutionsByRoot(change.tenant, change.cause.rootChangeId)) + queuedBefore;
+      const caused = facts.causedByRoot + queuedBefore;
       if (caused >= budget) return { guard: 'budget', reason: `root change ${change.cause.rootChangeId} already caused ${caused} executions (budget ${budget})` };
     }
-    return this.reentry(tx, wf, change);
+    return reentry(wf, change, facts);
   }
+}
 
-  private async reentry(tx: StoreTx, wf: CompiledWorkflow, change: ChangeRow): Promise<Verdict | undefined> {
-    const rule = wf.definition.reentry;
-    if (!rule || rule.policy === 'always') return undefined;
-    if (rule.policy === 'on_value_change') {
-      const watched = watchedFields(wf);
-      const changed = change.changedFields.filter((f) => watched.includes(f));
-      return changed.length > 0 ? undefined : { guard: 'reentry', reason: `none of the fields it reads changed value (${watched.join(', ')})` };
-    }
-    const last = await tx.lastExecutionAt(change.tenant, wf.id, change.type, change.recordId);
-    if (last === undefined) return undefined;
-    if (rule.policy === 'once') return { guard: 'reentry', reason: `already ran once for ${change.type}/${change.recordId}` };
-    const within = parseDuration(rule.within ?? '24h');
-    return change.at - last < within ? { guard: 'reentry', reason: `already ran for ${change.type}/${change.recordId} within ${rule.within ?? '24h'}` } : undefined;
+function reentry(wf: CompiledWorkflow, change: ChangeRow, facts: LoopGuardFacts): Verdict | undefined {
+  const rule = wf.definition.reentry;
+  if (!rule || rule.policy === 'always') return undefined;
+  if (rule.policy === 'on_value_change') {
+    const watched = watchedFields(wf);
+    const changed = change.changedFields.filter((f) => watched.includes(f));
+    return changed.length > 0 ? undefined : { guard: 'reentry', reason: `none of the fields it reads changed value (${watched.join(', ')})` };
   }
+  const last = facts.lastRunAt.get(wf.id);
+  if (last === undefined) return undefined;
+  if (rule.policy === 'once') return { guard: 'reentry', reason: `already ran once for ${change.type}/${change.recordId}` };
+  const within = parseDuration(rule.within ?? '24h');
+  return change.at - last < within ? { guard: 'reentry', reason: `already ran for ${change.type}/${change.recordId} within ${rule.within ?? '24h'}` } : undefined;
+}
+
+/** Rules that ask when the workflow last ran for the record ('once', 'once_per_period'). */
+function readsHistory(wf: CompiledWorkflow): boolean {
+  const policy = wf.definition.reentry?.policy;
+  return policy === 'once' || policy === 'once_per_period';
 }
 
 /** The fields a workflow's trigger and conditions read. */

@@ -4,12 +4,12 @@
 // attempt number, so a stale worker cannot write (invariant 5). Nothing ends silently (invariant 6):
 // a step that exhausts its retries and fallbacks dead-letters the execution with an alert and an
 // ops task.
-import { performance } from 'node:perf_hooks';
 import type { ConnectorRuntime } from '../actions/connectors/config.js';
 import { classifyFailure, NonRetryableError, type FailureClass } from '../actions/failures.js';
 import type { StepContext } from '../actions/types.js';
 import type { Clock } from '../clock.js';
 import type { CelContext } from '../conditions/cel.js';
+import { ExpressionBudgetError } from '../conditions/expression-errors.js';
 import type { ConditionStats } from '../conditions/ordering.js';
 import type { CompiledStep, CompiledWorkflow } from '../definitions/compile.js';
 import { isSwitchyardError, StaleLeaseError } from '../errors.js';
@@ -24,7 +24,9 @@ import type { Breakers } from './breakers.js';
 import type { BreakerConfig } from './circuit-breaker.js';
 import { callExternal } from './external-call.js';
 import { deadLetterAlert, idempotencyKey, opsTask, writeOrigin } from './execution-facts.js';
-import { retryDelay } from './retry-policy.js';
+import { checkConditions, type ConditionOutcome } from './condition-check.js';
+import { afterFailure, nextMove, stepFailure } from './decide.js';
+import { celContextFor, currentRecordData, stepOutputs } from './run-context.js';
 import { Requeue, StepFailed } from './step-outcome.js';
 
 export interface RunnerDeps {
@@ -54,6 +56,15 @@ interface RunState {
 
 type StepBase = Pick<StepRow, 'executionId' | 'stepId' | 'attempt' | 'startedAt'>;
 
+/** Where one step run left the execution. */
+type StepOutcome =
+  /** Checkpointed; the execution goes on with its next step. */
+  | { kind: 'checkpointed'; status: StepRow['status'] }
+  /** The last step's checkpoint also ended the execution, in the same transaction. */
+  | { kind: 'ended' }
+  | { kind: 'retry'; runAt: number; reason: string }
+  | { kind: 'failed'; stepId: string; code: string; reason: string };
+
 export class ExecutionRunner {
   constructor(private readonly deps: RunnerDeps) {}
 
@@ -66,25 +77,32 @@ export class ExecutionRunner {
       const checkpoints = await this.deps.store.listSteps(exec.id);
       // An async step's job sees the outputs of the steps its workflow execution ran before it.
       const earlier = exec.kind === 'step' && exec.parentId ? await this.deps.store.listSteps(exec.parentId) : [];
-      const outputs = Object.fromEntries([...earlier, ...checkpoints].filter((s) => s.status === 'succeeded').map((s) => [s.stepId, s.output]));
-      state = { exec, lease, wf, change, signal, outputs };
-      const gate = await this.deps.breakers.allow(exec.tenant, `workflow:${wf.id}`, this.deps.workflowBreaker);
-      if (!gate.allowed) throw new Requeue(gate.retryAt ?? this.deps.clock.now() + 60_000, `waiting: circuit breaker workflow:${wf.id} is open`);
-      // A failed step is not done: a dead-letter replay runs it again; every other checkpoint stands.
-      const done = new Set(checkpoints.filter((s) => s.status !== 'failed').map((s) => s.stepId));
-      if (exec.kind === 'workflow' && done.size === 0) {
-        const skip = await this.checkConditions(state);
-        if (skip) return await this.finish(state, 'skipped', skip);
-      }
-      const steps = exec.kind === 'step' ? wf.steps.filter((s) => s.definition.id === exec.stepId) : wf.steps;
-      let finished = false;
-      for (const [index, step] of steps.entries()) {
-        if (done.has(step.definition.id)) continue; // checkpointed before a crash: never run twice
+      state = { exec, lease, wf, change, signal, outputs: stepOutputs(earlier, checkpoints) };
+      const breakerKey = `workflow:${wf.id}`;
+      const gate = await this.deps.breakers.allow(exec.tenant, breakerKey, this.deps.workflowBreaker);
+      const done: Pick<StepRow, 'stepId' | 'status'>[] = [...checkpoints];
+      let conditions: ConditionOutcome | undefined;
+      // The decision core says what happens next; this loop only performs it (I/O) and asks again.
+      for (;;) {
+        const move = nextMove({
+          kind: exec.kind, stepId: exec.stepId, steps: wf.steps, checkpoints: done, conditions,
+          breaker: { allowed: gate.allowed, retryAt: gate.retryAt, key: breakerKey }, now: this.deps.clock.now(),
+        });
+        if (move.kind === 'wait') return await this.finish(state, 'queued', move.reason, move.runAt, move.waitingOn);
+        if (move.kind === 'skip') return await this.finish(state, 'skipped', move.reason);
+        if (move.kind === 'dead-letter') return await this.deadLetter(state, move.reason, { stepId: move.stepId, code: move.code });
+        if (move.kind === 'finish') return await this.finish(state, 'succeeded', null);
+        if (move.kind === 'check-conditions') {
+          conditions = await this.checkConditions(state);
+          continue;
+        }
         if (signal.aborted) return; // shutting down: the lease runs out and another worker resumes
-        finished = await this.runStep(state, step, index === steps.length - 1);
+        const outcome = await this.runStep(state, move.step, move.last);
+        if (outcome.kind === 'retry') return await this.finish(state, 'queued', outcome.reason, outcome.runAt);
+        if (outcome.kind === 'failed') return await this.deadLetter(state, outcome.reason, { stepId: outcome.stepId, code: outcome.code });
+        if (outcome.kind === 'ended') return await this.afterFinish(state, 'succeeded', null);
+        done.push({ stepId: move.step.definition.id, status: outcome.status });
       }
-      if (finished) await this.afterFinish(state, 'succeeded', null);
-      else await this.finish(state, 'succeeded', null);
     } catch (error) {
       await this.handleError(state ?? ({ exec, lease } as RunState), error);
     }
@@ -96,7 +114,7 @@ export class ExecutionRunner {
       return;
     }
     try {
-      if (error instanceof Requeue) return await this.finish(state, 'queued', error.reason, error.runAt);
+      if (error instanceof Requeue) return await this.finish(state, 'queued', error.reason, error.runAt, error.waitingOn);
       if (error instanceof StepFailed) return await this.deadLetter(state, error.message, { stepId: error.stepId, code: error.code });
       if (isSwitchyardError(error) && error.retryable) {
         // The store (or something under us) is unavailable: try again shortly, nothing is lost.
@@ -110,63 +128,41 @@ export class ExecutionRunner {
     }
   }
 
-  /** Evaluates conditions cheapest-first on the record as it is now. Returns a skip reason or undefined. */
-  private async checkConditions(state: RunState): Promise<string | undefined> {
-    const { exec, wf, change } = state;
-    const record = await this.currentData(exec, change);
-    if (!record) return 'the record no longer exists';
-    const cel = this.celContext(state, record);
-    const ordered = this.deps.conditionStats.order(wf.conditions, (c) => conditionKey(wf, c.index));
-    for (const condition of ordered) {
-      const started = performance.now();
-      let result: boolean;
-      try {
-        result = (await condition.program.evaluate(cel)) === true;
-      } catch (error) {
-        return `condition ${condition.index} (${condition.name}) could not be evaluated: ${firstLine(error)}`;
-      }
-      this.deps.conditionStats.record(conditionKey(wf, condition.index), performance.now() - started, result);
-      if (!result) return `condition ${condition.index} is false: ${condition.name}`;
-    }
-    return undefined;
+  /** Conditions on the record as it is now (condition-check.ts). */
+  private async checkConditions(state: RunState): Promise<ConditionOutcome> {
+    const record = await this.currentData(state.exec, state.change);
+    if (!record) return { pass: false, reason: 'the record no longer exists' };
+    return checkConditions(state.wf, this.celContext(state, record), this.deps.conditionStats);
   }
 
   /**
-   * Runs one step to its checkpoint. When `last`, a successful checkpoint also ends the execution
-   * in the same transaction (one commit less per execution); returns whether it did.
+   * Runs one step to its checkpoint, or to what its failure means (afterFailure). When `last`, a
+   * successful checkpoint also ends the execution in the same transaction (one commit less).
    */
-  private async runStep(state: RunState, step: CompiledStep, last: boolean): Promise<boolean> {
+  private async runStep(state: RunState, step: CompiledStep, last: boolean): Promise<StepOutcome> {
     const base: StepBase = { executionId: state.exec.id, stepId: step.definition.id, attempt: state.lease.attempt, startedAt: this.deps.clock.now() };
     if (step.mode === 'async' && state.exec.kind === 'workflow') {
       await this.enqueueAsync(state, step, base);
-      return false;
+      return { kind: 'checkpointed', status: 'enqueued' };
     }
     if (step.when) {
       const cel = this.celContext(state, (await this.currentData(state.exec, state.change)) ?? {});
-      if (!evaluatesTrue(step.when, cel)) {
+      if (!evaluatesTrue(step.when, cel, step.definition.id)) {
         await this.checkpoint(state, { ...base, status: 'skipped', output: { reason: `when is false: ${step.when.source}` }, error: null, finishedAt: this.deps.clock.now() });
-        return false;
+        return { kind: 'checkpointed', status: 'skipped' };
       }
     }
     const failure = await this.attempt(state, step, base, step.definition.id, last);
-    if (!failure) return last;
+    const succeeded: StepOutcome = last ? { kind: 'ended' } : { kind: 'checkpointed', status: 'succeeded' };
+    if (!failure) return succeeded;
     const failedAttempt = (await this.deps.store.listAttempts(state.exec.id)).filter((a) => a.stepId === step.definition.id).length;
-    if (failure.retryable) {
-      const delay = this.retryDelay(step, failedAttempt, failure);
-      if (delay !== undefined) {
-        throw new Requeue(this.deps.clock.now() + delay, `step ${step.definition.id} attempt ${failedAttempt} of ${step.retry.attempts} failed (${failure.code}): ${failure.message}; retrying`);
-      }
-    }
+    const next = afterFailure(step, failure, failedAttempt, this.deps.clock.now(), this.deps.random ?? Math.random);
+    if (next.kind === 'retry') return next;
     for (const fallback of step.fallbacks) {
-      if (!(await this.attempt(state, fallback, base, fallback.definition.id, last))) return last;
+      if (!(await this.attempt(state, fallback, base, fallback.definition.id, last))) return succeeded;
     }
     await this.checkpoint(state, { ...base, status: 'failed', output: null, error: `${failure.code}: ${failure.message}`, finishedAt: this.deps.clock.now() });
-    const tried = step.fallbacks.length > 0 ? ` and ${step.fallbacks.length} fallback(s)` : '';
-    throw new StepFailed(step.definition.id, failure.code, `step ${step.definition.id} failed after ${failedAttempt} attempt(s)${tried}: ${failure.code}: ${failure.message}`);
-  }
-
-  private retryDelay(step: CompiledStep, failedAttempt: number, failure: FailureClass): number | undefined {
-    return retryDelay(step.retry, failedAttempt, this.deps.random ?? Math.random, failure.retryAfterMs);
+    return { kind: 'failed', ...stepFailure(step, failure, failedAttempt) };
   }
 
   /**
@@ -294,9 +290,9 @@ export class ExecutionRunner {
     this.deps.events.emit('step:finished', state.exec, row);
   }
 
-  private async finish(state: RunState, status: ExecutionStatus, reason: string | null, runAt?: number): Promise<void> {
+  private async finish(state: RunState, status: ExecutionStatus, reason: string | null, runAt?: number, waitingOn?: string): Promise<void> {
     const finishedAt = status === 'queued' ? null : this.deps.clock.now();
-    await this.deps.store.transaction((tx) => tx.finishExecution(state.lease, { status, reason, finishedAt, runAt }));
+    await this.deps.store.transaction((tx) => tx.finishExecution(state.lease, { status, reason, finishedAt, runAt, waitingOn }));
     await this.afterFinish(state, status, reason);
   }
 
@@ -331,19 +327,12 @@ export class ExecutionRunner {
   }
 
   private async currentData(exec: ExecutionRow, change: ChangeRow | undefined): Promise<RecordData | undefined> {
-    if (change?.operation === 'deleted') return change.before ?? {};
+    if (change?.operation === 'deleted') return currentRecordData(change, undefined);
     return (await this.deps.store.getRecord(exec.tenant, exec.recordType, exec.recordId))?.data;
   }
 
   private celContext(state: RunState, record: RecordData): CelContext {
-    const { exec, change } = state;
-    return {
-      record: { ...record, id: exec.recordId },
-      previous: change?.before ? { ...change.before, id: exec.recordId } : {},
-      changed: change?.changedFields ?? [],
-      now: this.deps.clock.now(),
-      steps: state.outputs,
-    };
+    return celContextFor(state.exec, state.change, record, state.outputs, this.deps.clock.now());
   }
 
   private stepContext(state: RunState, key: string, cel: CelContext): StepContext {
@@ -366,15 +355,12 @@ export class ExecutionRunner {
   }
 }
 
-function conditionKey(wf: CompiledWorkflow, index: number): string {
-  return `${wf.tenant}/${wf.id}@${wf.version}#${index}`;
-}
-
-/** A `when` that cannot be evaluated (it reads a field that is not set) is false. */
-function evaluatesTrue(program: { evaluate(context: CelContext): unknown }, cel: CelContext): boolean {
+/** A `when` that cannot be evaluated (it reads a field that is not set) is false; one over its budget fails the step. */
+function evaluatesTrue(program: { evaluate(context: CelContext): unknown }, cel: CelContext, stepId: string): boolean {
   try {
     return program.evaluate(cel) === true;
-  } catch {
+  } catch (error) {
+    if (error instanceof ExpressionBudgetError) throw new StepFailed(stepId, error.code, `step ${stepId}: when failed: ${error.code}: ${firstLine(error)}`);
     return false;
   }
 }

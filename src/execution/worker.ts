@@ -1,5 +1,7 @@
 // The worker loop: claim ready executions in batches, run them with bounded concurrency, keep
 // their leases alive with heartbeats, and sweep leases that expired (a crashed worker's work).
+// A suspect (its lease ran out without a checkpoint: it may have crashed its worker) runs alone,
+// so a crash while it runs is charged to it only; after maxLeaseExpiries the sweep dead-letters it.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Clock } from '../clock.js';
@@ -7,6 +9,7 @@ import type { WorkerSettings } from '../config.js';
 import type { EngineEvents } from '../observability/events.js';
 import type { Store } from '../store/port.js';
 import type { ExecutionRow, Lease } from '../store/types.js';
+import type { Quarantine } from './quarantine.js';
 import type { ExecutionRunner } from './runner.js';
 
 export class Worker {
@@ -16,7 +19,15 @@ export class Worker {
   private wake = new AbortController();
   private loop: Promise<void> | undefined;
   private unsubscribe: (() => void) | undefined;
-  private lastSweep = 0;
+  /** The first loop sweeps before it claims: a restart must never run a poison pill again. */
+  private lastSweep = -Infinity;
+  /** The suspect this worker runs alone: nothing else is claimed until it ends. */
+  private alone: string | undefined;
+  /**
+   * This worker's sweep requeued suspects: it claims nothing until its work drained, then takes
+   * them alone one by one, until a claim finds none (so none waits for ever behind busy workers).
+   */
+  private drainForSuspects = false;
   private lastHeartbeat = 0;
 
   constructor(
@@ -25,6 +36,7 @@ export class Worker {
     private readonly clock: Clock,
     private readonly settings: WorkerSettings,
     private readonly events: EngineEvents,
+    private readonly quarantine: Quarantine,
   ) {}
 
   /** Starts the background loop. */
@@ -84,7 +96,10 @@ export class Worker {
     const now = this.clock.now();
     if (now - this.lastSweep >= this.settings.sweepMs) {
       this.lastSweep = now;
-      if ((await this.store.sweepExpiredLeases(now)) > 0) this.wake.abort();
+      const swept = await this.store.sweepLeases(now, this.quarantine.policy);
+      if (swept.requeued > 0) this.drainForSuspects = true;
+      if (swept.requeued > 0 || swept.quarantined.length > 0) this.wake.abort();
+      await this.quarantine.settle(swept.quarantined);
     }
     if (this.inflight.size > 0 && now - this.lastHeartbeat >= this.settings.leaseMs / 3) {
       this.lastHeartbeat = now;
@@ -95,10 +110,15 @@ export class Worker {
 
   private async claimAndStart(): Promise<number> {
     const free = this.settings.concurrency - this.inflight.size;
-    if (free <= 0) return 0;
+    if (free <= 0 || this.alone !== undefined || (this.drainForSuspects && this.inflight.size > 0)) return 0;
     const claimed = await this.store.claimExecutions({
       workerId: this.id, now: this.clock.now(), leaseMs: this.settings.leaseMs, limit: Math.min(free, this.settings.batchSize),
+      busy: this.inflight.size > 0,
     });
+    // The store hands out a suspect only alone, and only to a worker with nothing in flight.
+    const suspect = claimed.find((e) => e.leaseExpiries > 0);
+    if (suspect) this.alone = suspect.id;
+    else if (this.inflight.size === 0) this.drainForSuspects = false;
     for (const exec of claimed) this.start1(exec);
     return claimed.length;
   }
@@ -107,6 +127,7 @@ export class Worker {
     this.events.emit('execution:claimed', exec);
     const done = this.runner.run(exec, this.stopController.signal).finally(() => {
       this.inflight.delete(exec.id);
+      if (this.alone === exec.id) this.alone = undefined;
       this.wake.abort(); // a slot is free, and the lane may have more work
     });
     this.inflight.set(exec.id, { lease: { executionId: exec.id, attempt: exec.attempt }, done });

@@ -25,7 +25,9 @@ export class RecordsService {
       try {
         const result = await this.store.transaction((tx) => applyWrite(tx, catalog, cmd, this.deps), { interactive: true });
         if (result.executions > 0) await this.store.notifyQueued();
-        for (const alert of result.alerts) await this.alerts.deliver(alert);
+        // Delivery goes out after commit without the writer waiting for it (invariant 3); the
+        // alert is stored and counted already, and a failed delivery is reported as an event.
+        for (const alert of result.alerts) void this.alerts.deliver(alert);
         return result;
       } catch (error) {
         if (!(error instanceof CatalogStaleError) || attempt >= 5) throw error;

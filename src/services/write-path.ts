@@ -11,7 +11,7 @@ import type { StoreTx } from '../store/port.js';
 import type { Actor, AlertRow, Cause, ChangeRow, Json, NewExecution, RecordData, RecordRow } from '../store/types.js';
 import type { CompiledWorkflow } from '../definitions/compile.js';
 import { CatalogStaleError, type TenantCatalog } from './catalog.js';
-import type { LoopGuard } from '../execution/loop-guard.js';
+import { NO_FACTS, type LoopGuard } from '../execution/loop-guard.js';
 
 export type WriteOperation =
   | { op: 'create'; data: Record<string, Json> }
@@ -108,8 +108,12 @@ function buildChange(cmd: WriteCommand, before: RecordRow | undefined, after: Re
 async function queueExecutions(tx: StoreTx, catalog: TenantCatalog, change: ChangeRow, cmd: WriteCommand, deps: WriteDeps): Promise<{ executions: number; alerts: AlertRow[] }> {
   const matched = catalog.index.match(change);
   if (matched.length === 0) return { executions: 0, alerts: [] };
+  // One read for every matched workflow's loop guard, not one or two per workflow (invariant 3).
+  const query = deps.loopGuard?.query(matched, change);
+  const facts = query ? await tx.loopGuardFacts(query) : NO_FACTS;
   const rows: NewExecution[] = [];
   const alerts: AlertRow[] = [];
+  let queued = 0;
   for (const wf of matched) {
     const id = randomUUID();
     const base: NewExecution = {
@@ -130,14 +134,12 @@ async function queueExecutions(tx: StoreTx, catalog: TenantCatalog, change: Chan
       input: { operation: change.operation, changedFields: change.changedFields, causedBy: cmd.parent?.executionId ?? null, path: [...(change.cause.path ?? []), wf.id] },
       createdAt: change.at,
     };
-    if (!deps.loopGuard) {
-      rows.push(base);
-      continue;
-    }
-    const guarded = await deps.loopGuard.check(tx, wf, change, base, rows.filter((r) => r.status !== 'skipped').length);
+    const guarded = deps.loopGuard ? deps.loopGuard.check(wf, change, base, facts, queued) : { execution: base };
     rows.push(guarded.execution);
+    if (guarded.execution.status !== 'skipped') queued++;
     if (guarded.alert) alerts.push(guarded.alert);
   }
+  if (alerts.length > 0) await tx.insertAlerts(alerts);
   return { executions: await tx.insertExecutions(rows), alerts };
 }
 

@@ -55,13 +55,16 @@ export interface StoreTx {
   /** Ends or requeues the execution under the lease; throws StaleLeaseError when fenced out. */
   finishExecution(lease: Lease, update: ExecutionUpdate): Promise<void>;
 
-  // Loop guards (read inside the write that would trigger the next execution).
-  /** How many executions a root change has caused so far, in any state. */
-  countExecutionsByRoot(tenant: string, rootChangeId: string): Promise<number>;
-  /** When this workflow last ran (or was queued to run) for this record; skipped ones do not count. */
-  lastExecutionAt(tenant: string, workflowId: string, recordType: string, recordId: string): Promise<number | undefined>;
+  /**
+   * Loop guards: everything the guard reads for one write, in one operation (read inside the write
+   * that would queue the next executions). Index lookups only: the cost does not grow with the
+   * number of executions the root change or the record already has (invariant 3).
+   */
+  loopGuardFacts(query: LoopGuardQuery): Promise<LoopGuardFacts>;
 
   insertAlert(alert: AlertRow): Promise<void>;
+  /** Inserts alerts in the order given, in one operation (a write's loop alerts). */
+  insertAlerts(alerts: AlertRow[]): Promise<void>;
   /** The effect ledger: an external step looks here before it calls out, and writes here after. */
   getEffect(tenant: string, key: string): Promise<EffectRow | undefined>;
   saveEffect(effect: EffectRow): Promise<void>;
@@ -69,6 +72,47 @@ export interface StoreTx {
   /** Reads a breaker and locks it (even before its row exists) until the transaction ends. */
   getBreaker(tenant: string, key: string): Promise<BreakerRow | undefined>;
   putBreaker(row: BreakerRow): Promise<void>;
+
+  /**
+   * Runs fn inside a savepoint of this transaction: if fn throws, everything fn did is rolled back
+   * (the transaction stays usable) and the error is rethrown; otherwise the savepoint is released.
+   * A batch commits many executions in one transaction, one savepoint each, so that one failing
+   * execution cannot undo the others. Savepoints nest (each gets a unique name); those of one
+   * transaction must run one after another, never concurrently (they form a stack).
+   */
+  savepoint<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+/** What a worker needs to decide an execution's next move; loaded for a whole batch at once. */
+export interface ExecutionContextRow {
+  /** The trigger change (executions.trigger_key is a change id for record triggers); undefined if none. */
+  change: ChangeRow | undefined;
+  /** The execution's own checkpoints, in step order of saving. */
+  steps: StepRow[];
+  /** For kind 'step' (an async step's job): the parent execution's checkpoints; [] otherwise. */
+  parentSteps: StepRow[];
+  /** Failed attempts recorded so far, per step id (attempts table); steps without one are absent. */
+  failedAttempts: Record<string, number>;
+  /** The record (recordType, recordId) as it is now; undefined when it does not exist. */
+  record: RecordRow | undefined;
+}
+
+/** What the loop guard needs to know for one write (see execution/loop-guard.ts). */
+export interface LoopGuardQuery {
+  tenant: string;
+  recordType: string;
+  recordId: string;
+  /** Workflows whose re-entry rule looks at history: when did each last run for this record? */
+  workflowIds: string[];
+  /** Count the root change's executions, stopping at countUpTo (the largest budget in play); absent: no count. */
+  root?: { changeId: string; countUpTo: number };
+}
+
+export interface LoopGuardFacts {
+  /** Executions the root change caused so far, in any state, at most root.countUpTo (0 when not asked). */
+  causedByRoot: number;
+  /** Per workflow asked: when it last ran (or was queued to run) for the record. Skipped ones do not count; absent: never. */
+  lastRunAt: ReadonlyMap<string, number>;
 }
 
 export interface ExecutionUpdate {
@@ -77,6 +121,34 @@ export interface ExecutionUpdate {
   finishedAt?: number | null;
   /** For a requeue ('queued'): when it may run again. */
   runAt?: number;
+  /** For a requeue: the circuit breaker key it waits on, so that releaseWaiting can wake it. */
+  waitingOn?: string | null;
+}
+
+/**
+ * What the sweeper does with an execution whose lease ran out once too often (poison-pill
+ * containment): it dead-letters it instead of requeueing it, in the same transaction.
+ */
+export interface SweepPolicy {
+  /** The expiry (counted without a checkpoint in between) that dead-letters instead of requeueing. */
+  maxLeaseExpiries: number;
+  /**
+   * The reason and alert of one execution being quarantined; `exec.leaseExpiries` already counts
+   * this expiry. Pure: it runs inside the sweep's transaction, which may run more than once.
+   */
+  quarantine(exec: ExecutionRow, now: number): { reason: string; alert: AlertRow };
+}
+
+export interface Quarantined {
+  /** As stored after the sweep: status 'failed', its reason, leaseExpiries = maxLeaseExpiries. */
+  execution: ExecutionRow;
+  /** Stored in the sweep's transaction; the caller delivers it once that committed. */
+  alert: AlertRow;
+}
+
+export interface SweepResult {
+  requeued: number;
+  quarantined: Quarantined[];
 }
 
 export interface TransactionOptions {
@@ -118,6 +190,16 @@ export interface Store {
   countExecutionsByStatus(tenant?: string): Promise<Partial<Record<ExecutionStatus, number>>>;
   listAlerts(tenant: string, limit: number): Promise<AlertRow[]>;
   listAttempts(executionId: string): Promise<AttemptRow[]>;
+  /**
+   * Loads the contexts of many executions in a constant number of queries, not one per
+   * execution: 4 (changes, records, own and parent steps, attempt counts) whatever the batch
+   * size, 0 for an empty batch. Keyed by execution id, one entry per execution given. Every key
+   * carries the execution's tenant: a change is matched by (tenant, id), a record by (tenant,
+   * type, id), steps and attempts only through an execution of that tenant. The same as
+   * getChange, listSteps, listAttempts and getRecord per execution, read outside a transaction
+   * (the four reads may see different snapshots, as those separate reads would).
+   */
+  loadExecutionContexts(executions: ExecutionRow[]): Promise<Map<string, ExecutionContextRow>>;
   listBreakers(tenant: string): Promise<BreakerRow[]>;
   getBreaker(tenant: string, key: string): Promise<BreakerRow | undefined>;
   /**
@@ -125,6 +207,11 @@ export interface Store {
    * replay). Checkpointed steps stay done, so a replay never repeats them. Returns the ids moved.
    */
   requeueExecutions(tenant: string, ids: string[], from: ExecutionStatus[], now: number): Promise<string[]>;
+  /**
+   * Makes the tenant's queued executions that wait on `waitingOn` (a circuit breaker key, set by a
+   * requeue) due at `now`, when their breaker closed. Returns how many; the caller wakes workers.
+   */
+  releaseWaiting(tenant: string, waitingOn: string, now: number): Promise<number>;
   /** Ends executions in one of `from` statuses as cancelled with a reason. Returns the ids moved. */
   cancelExecutions(tenant: string, ids: string[], from: ExecutionStatus[], reason: string, now: number): Promise<string[]>;
 
@@ -137,14 +224,28 @@ export interface Store {
   claimExecutions(options: ClaimOptions): Promise<ExecutionRow[]>;
   /** Extends the leases this worker still holds; returns the ids it no longer holds. */
   heartbeat(workerId: string, leases: Lease[], now: number, leaseMs: number): Promise<string[]>;
-  /** Returns executions whose lease expired to the queue. Returns how many. */
+  /** Returns executions whose lease expired to the queue, counting the expiry, never quarantining. Returns how many. */
   sweepExpiredLeases(now: number): Promise<number>;
+  /**
+   * The sweeper: every execution whose lease expired gets leaseExpiries + 1; it is requeued, or,
+   * when that reaches policy.maxLeaseExpiries, ends 'failed' with the policy's reason and alert,
+   * written in the same transaction. Without a policy it only requeues.
+   */
+  sweepLeases(now: number, policy?: SweepPolicy): Promise<SweepResult>;
   /** Earliest runAt of a queued execution, to sleep until then; undefined when none. */
   nextRunAt(): Promise<number | undefined>;
   /** Subscribes to wake-ups (executions queued elsewhere). Returns an unsubscribe function. */
   onWake(listener: () => void): () => void;
   /** Tells workers (in any process) that executions were queued. */
   notifyQueued(): Promise<void>;
+  /**
+   * Optional capability, for benchmarks: a monotonic count of the statements this store has sent
+   * since it opened. PostgreSQL: every query sent to the server on the pool's connections (one
+   * round trip each, BEGIN, COMMIT and ROLLBACK included; not the LISTEN connection, not the
+   * connection handshake). SQLite: statements executed, BEGIN/COMMIT included; in-process calls,
+   * not network round trips.
+   */
+  statementCount?(): number;
 }
 
 export type { Json };

@@ -116,11 +116,17 @@ export interface ExecutionRow {
   createdAt: number;
   startedAt: number | null;
   finishedAt: number | null;
+  /**
+   * How often its lease ran out since its last checkpoint (a step saved or a finish resets it;
+   * a heartbeat does not). Above 0 it is a suspect: it may have crashed its worker, so it runs
+   * alone; at worker.maxLeaseExpiries the sweeper dead-letters it (poison-pill containment).
+   */
+  leaseExpiries: number;
 }
 
 export type NewExecution = Omit<
   ExecutionRow,
-  'status' | 'attempt' | 'leaseUntil' | 'workerId' | 'reason' | 'startedAt' | 'finishedAt'
+  'status' | 'attempt' | 'leaseUntil' | 'workerId' | 'reason' | 'startedAt' | 'finishedAt' | 'leaseExpiries'
 > & {
   /** 'skipped' records an execution a loop guard stopped before it could run (invariant 6). */
   status?: 'queued' | 'skipped';
@@ -159,6 +165,15 @@ export interface ClaimOptions {
   now: number;
   leaseMs: number;
   limit: number;
+  /**
+   * Suspects (leaseExpiries > 0) may have crashed their last worker, so each runs alone: then a
+   * crash while it runs charges only the suspect, never an innocent neighbour.
+   * - false (default): the caller runs nothing else. When a suspect is ready, the claim returns
+   *   that one alone (the oldest); otherwise a batch that holds no suspect.
+   * - true: the caller still runs other executions: the claim skips suspects. (A worker whose
+   *   sweep requeued suspects stops claiming until it drained, then takes them one by one.)
+   */
+  busy?: boolean;
 }
 
 /** The lease a worker holds: every write it makes names it (fencing, invariant 5). */

@@ -6,25 +6,57 @@ import type { AlertRow, AttemptRow } from '../../src/store/types.js';
 import { claim, insertExecutions, newExecution, type StoreHarness, succeed, T0 } from './fixtures.js';
 
 export function operationsContract(h: StoreHarness): void {
-  it('counts executions per root change and finds when a workflow last ran for a record (loop guards)', async () => {
+  it('reads the loop guard\'s facts for one write: the root change\'s count up to a cap, each workflow\'s last run on the record', async () => {
     const store = await h.open();
     await insertExecutions(store, [
       newExecution({ tenant: 't1', rootChangeId: 'root', workflowId: 'wf', recordId: 'r', createdAt: T0 + 1, lane: 'opt-out-1' }),
       newExecution({ tenant: 't1', rootChangeId: 'root', workflowId: 'wf', recordId: 'r', createdAt: T0 + 5, lane: 'opt-out-2' }),
       newExecution({ tenant: 't1', rootChangeId: 'root', workflowId: 'other', recordId: 'r', createdAt: T0 + 9 }),
+      newExecution({ tenant: 't1', workflowId: 'wf', recordId: 'elsewhere', createdAt: T0 + 20 }),
+      newExecution({ tenant: 't1', workflowId: 'wf', recordId: 'r', recordType: 'lead', createdAt: T0 + 21 }),
       newExecution({ tenant: 't2', rootChangeId: 'root', workflowId: 'wf', recordId: 'r', createdAt: T0 + 9 }),
     ]);
-    await store.transaction(async (tx) => {
-      expect(await tx.countExecutionsByRoot('t1', 'root')).toBe(3);
-      expect(await tx.countExecutionsByRoot('t1', 'none')).toBe(0);
-      expect(await tx.lastExecutionAt('t1', 'wf', 'deal', 'r')).toBe(T0 + 5);
-      expect(await tx.lastExecutionAt('t1', 'wf', 'deal', 'other')).toBeUndefined();
+    const facts = (root: { changeId: string; countUpTo: number } | undefined, workflowIds: string[], tenant = 't1') =>
+      store.transaction((tx) => tx.loopGuardFacts({ tenant, recordType: 'deal', recordId: 'r', workflowIds, ...(root ? { root } : {}) }));
+    expect(await facts({ changeId: 'root', countUpTo: 25 }, ['wf', 'other', 'never'])).toEqual({
+      causedByRoot: 3, lastRunAt: new Map([['wf', T0 + 5], ['other', T0 + 9]]),
     });
-    // A skipped execution did not run: it does not count for re-entry.
+    // Counting stops at the cap (the guard only asks whether the budget is reached); no root, no count.
+    expect((await facts({ changeId: 'root', countUpTo: 2 }, [])).causedByRoot).toBe(2);
+    expect((await facts({ changeId: 'none', countUpTo: 25 }, [])).causedByRoot).toBe(0);
+    expect(await facts(undefined, ['wf'])).toEqual({ causedByRoot: 0, lastRunAt: new Map([['wf', T0 + 5]]) });
+    expect(await facts(undefined, [])).toEqual({ causedByRoot: 0, lastRunAt: new Map() });
+    expect(await facts({ changeId: 'root', countUpTo: 25 }, ['wf'], 't3')).toEqual({ causedByRoot: 0, lastRunAt: new Map() });
+
+    // A skipped execution did not run: it does not count for re-entry (counted for the budget, though).
     const latest = (await claim(store, 'w1', T0, 10)).find((r) => r.createdAt === T0 + 5);
     if (!latest) expect.fail('claimed the wrong executions');
     await store.transaction((tx) => tx.finishExecution({ executionId: latest.id, attempt: 1 }, { status: 'skipped', reason: 'no match' }));
-    expect(await store.transaction((tx) => tx.lastExecutionAt('t1', 'wf', 'deal', 'r'))).toBe(T0 + 1);
+    expect(await facts({ changeId: 'root', countUpTo: 25 }, ['wf'])).toEqual({ causedByRoot: 3, lastRunAt: new Map([['wf', T0 + 1]]) });
+  });
+
+  it('finds a workflow\'s last run under a long history of newer skipped executions on the record', async () => {
+    const store = await h.open();
+    const ids = Array.from({ length: 50 }, (_, i) => `wf-${String(i).padStart(2, '0')}`);
+    // Per workflow: one queued run, then 40 newer ones the guard skipped (inserted as skipped, as the write path does).
+    await insertExecutions(store, ids.flatMap((workflowId, w) => [
+      newExecution({ tenant: 't1', workflowId, recordId: 'hot', createdAt: T0 + w }),
+      ...Array.from({ length: 40 }, (_, k) => newExecution({
+        tenant: 't1', workflowId, recordId: 'hot', createdAt: T0 + 1000 + k, status: 'skipped', reason: 'loop guard', finishedAt: T0 + 1000 + k,
+      })),
+    ]));
+    const { lastRunAt } = await store.transaction((tx) => tx.loopGuardFacts({ tenant: 't1', recordType: 'deal', recordId: 'hot', workflowIds: [...ids, 'none'] }));
+    expect(lastRunAt).toEqual(new Map(ids.map((id, w) => [id, T0 + w])));
+  });
+
+  it('inserts a write\'s alerts in one call, in order', async () => {
+    const store = await h.open();
+    const alert = (id: string): AlertRow => ({ id, tenant: 't1', kind: 'loop', severity: 'info', message: `stopped ${id}`, details: { path: ['a', id] }, at: T0 });
+    await store.transaction(async (tx) => {
+      await tx.insertAlerts([alert('x1'), alert('x2'), alert('x3')]);
+      await tx.insertAlerts([]);
+    });
+    expect(await store.listAlerts('t1', 10)).toEqual([alert('x3'), alert('x2'), alert('x1')]);
   });
 
   it('keeps alerts per tenant, newest first', async () => {
@@ -94,6 +126,38 @@ export function operationsContract(h: StoreHarness): void {
     expect((await store.listBreakers('t1')).map((b) => b.key)).toEqual(['connector:smtp', 'workflow:wf']);
     expect(await store.listBreakers('t2')).toEqual([]);
     expect(await store.getBreaker('t2', open.key)).toBeUndefined();
+  });
+
+  it('releases the executions waiting on a breaker: due now, only that tenant and key, once', async () => {
+    const store = await h.open();
+    const later = T0 + 15 * 60_000;
+    const [x, y, plain, other] = [
+      newExecution({ tenant: 't1' }), newExecution({ tenant: 't1' }), newExecution({ tenant: 't1' }), newExecution({ tenant: 't2' }),
+    ];
+    await insertExecutions(store, [x, y, plain, other]);
+    const claimed = await claim(store, 'w1', T0, 10);
+    expect(claimed).toHaveLength(4);
+    const waitOn = (id: string, waitingOn: string | undefined) => {
+      const row = claimed.find((r) => r.id === id)!;
+      return store.transaction((tx) => tx.finishExecution({ executionId: id, attempt: row.attempt },
+        { status: 'queued', reason: `waiting: circuit breaker ${waitingOn} is open`, runAt: later, waitingOn }));
+    };
+    await waitOn(x.id, 'connector:x');
+    await waitOn(y.id, 'connector:y');
+    await waitOn(plain.id, undefined);
+    await waitOn(other.id, 'connector:x');
+
+    expect(await store.releaseWaiting('t1', 'connector:x', T0 + 1000)).toBe(1);
+    expect(await store.nextRunAt()).toBe(T0 + 1000);
+    const due = await claim(store, 'w1', T0 + 1000, 10);
+    expect(due.map((r) => r.id)).toEqual([x.id]);
+    expect((await store.getExecution('t2', other.id))?.runAt).toBe(later);
+    // Released once: the mark is gone, and a requeue without one (a retry) is not released.
+    expect(await store.releaseWaiting('t1', 'connector:x', T0 + 2000)).toBe(0);
+    await store.transaction((tx) => tx.finishExecution({ executionId: x.id, attempt: due[0]!.attempt }, { status: 'queued', reason: 'retrying', runAt: later }));
+    expect(await store.releaseWaiting('t1', 'connector:x', T0 + 3000)).toBe(0);
+    expect(await store.releaseWaiting('t1', 'connector:y', T0 + 3000)).toBe(1);
+    expect((await claim(store, 'w1', T0 + 3000, 10)).map((r) => r.id)).toEqual([y.id]);
   });
 
   it('replays dead-lettered (failed) executions: back in the queue at now, attempts kept', async () => {

@@ -1,5 +1,8 @@
 // The store contract against SQLite: a fresh database file per test.
+import { describe } from 'vitest';
 import { makeSqliteStore } from '../helpers/stores.js';
+import { batchContract } from './batch.contract.js';
 import { storeContract } from './store.contract.js';
 
 storeContract('sqlite', makeSqliteStore);
+describe('batch contract: sqlite (contexts, savepoints)', () => batchContract({ open: makeSqliteStore }));

@@ -7,6 +7,7 @@ import { claimContract } from './claims.contract.js';
 import { executionContract } from './executions.contract.js';
 import type { StoreHarness } from './fixtures.js';
 import { operationsContract } from './operations.contract.js';
+import { quarantineContract } from './quarantine.contract.js';
 import { recordContract } from './records.contract.js';
 
 export type { StoreHarness };
@@ -22,5 +23,6 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
     describe('executions, steps, leases', () => executionContract(harness));
     describe('claims, sweeps, fencing, wake-ups', () => claimContract(harness));
     describe('loop guards, alerts, effects, attempts, breakers, replay, cancel', () => operationsContract(harness));
+    describe('poison-pill containment: lease expiries, quarantine, suspects claimed alone', () => quarantineContract(harness));
   });
 }

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_BREAKER_CONFIG, breakerAllows, breakerStats, initialBreakerState, recordBreakerOutcome, resolveBreakerConfig, type BreakerState,
+  DEFAULT_BREAKER_CONFIG, addOutcome, breakerAllows, breakerStats, initialBreakerState, mergeBreakerOutcomes, recordBreakerOutcome,
+  resolveBreakerConfig, type BreakerBucket, type BreakerState,
 } from '../../src/execution/circuit-breaker.js';
+import { resolveConfig } from '../../src/config.js';
+import { resolveConnectors } from '../../src/actions/connectors/config.js';
 
 const T0 = Date.parse('2026-03-01T12:00:00Z');
 const MIN = 60_000;
@@ -11,6 +14,10 @@ function record(state: BreakerState, outcomes: boolean[], at: number): BreakerSt
 }
 const oks = (n: number): boolean[] => Array<boolean>(n).fill(true);
 const fails = (n: number): boolean[] => Array<boolean>(n).fill(false);
+/** One process's pending delta: outcomes counted at `at`. */
+function delta(outcomes: boolean[], at: number, from: BreakerBucket[] = []): BreakerBucket[] {
+  return outcomes.reduce((d, ok) => addOutcome(d, ok, at), from);
+}
 
 describe('circuit breaker', () => {
   it('has the article defaults', () => {
@@ -25,6 +32,38 @@ describe('circuit breaker', () => {
     expect(above.state).toBe('open');
     expect(above.openedAt).toBe(T0 + 1000);
     expect(above.history).toEqual([{ at: T0 + 1000, from: 'closed', to: 'open', reason: '3 of 11 calls failed (27%) within 300 s' }]);
+  });
+
+  it('counts the successes before the first failure: 200 successes then 10 failures (10/210) stay closed', () => {
+    const atOnce = record(initialBreakerState(), [...oks(200), ...fails(10)], T0);
+    expect(atOnce.state).toBe('closed');
+    expect(breakerStats(atOnce, T0)).toMatchObject({ total: 210, failed: 10 });
+    // The same outcomes merged as deltas (how processes flush them), spread over the window.
+    const successes = mergeBreakerOutcomes(initialBreakerState(), delta(oks(100), T0, delta(oks(100), T0 + MIN)), T0 + MIN);
+    const merged = mergeBreakerOutcomes(successes, delta(fails(10), T0 + 2 * MIN), T0 + 2 * MIN);
+    expect(merged.state).toBe('closed');
+    expect(breakerStats(merged, T0 + 2 * MIN)).toEqual({ total: 210, failed: 10, rate: 10 / 210 });
+  });
+
+  it('decides on the merged counts of several processes, and returns the input when the delta is empty', () => {
+    const a = delta([...oks(2), ...fails(4)], T0);
+    const b = delta([...oks(2), ...fails(4)], T0 + 1000);
+    const afterA = mergeBreakerOutcomes(initialBreakerState(), a, T0);
+    expect(afterA.state).toBe('closed'); // 6 calls: below the minimum volume
+    const afterB = mergeBreakerOutcomes(afterA, b, T0 + 1000);
+    expect(afterB.state).toBe('open');
+    expect(afterB.history.at(-1)?.reason).toBe('8 of 12 calls failed (67%) within 300 s');
+    expect(mergeBreakerOutcomes(afterA, [], T0 + 1000)).toBe(afterA);
+    // Outcomes older than the window are dropped by the merge.
+    expect(breakerStats(mergeBreakerOutcomes(afterA, delta(oks(1), T0 + 6 * MIN), T0 + 6 * MIN), T0 + 6 * MIN).total).toBe(1);
+  });
+
+  it('half-open: a merged delta with any failure reopens, one with only successes closes; open ignores it', () => {
+    const open = record(initialBreakerState(), fails(10), T0);
+    const probing = breakerAllows(open, T0 + 15 * MIN).state;
+    expect(mergeBreakerOutcomes(probing, delta([true, false, true], T0 + 16 * MIN), T0 + 16 * MIN).state).toBe('open');
+    expect(mergeBreakerOutcomes(probing, delta([true, true], T0 + 16 * MIN), T0 + 16 * MIN).state).toBe('closed');
+    expect(mergeBreakerOutcomes(open, delta([true, false], T0 + MIN), T0 + MIN)).toBe(open);
   });
 
   it('never opens below the minimum volume', () => {
@@ -62,7 +101,26 @@ describe('circuit breaker', () => {
     expect(probe.state).toMatchObject({ state: 'half_open', probesInFlight: 1 });
     const second = breakerAllows(probe.state, T0 + 15 * MIN + 1000);
     expect(second.allowed).toBe(false);
-    expect(second.retryAt).toBe(T0 + 15 * MIN + DEFAULT_BREAKER_CONFIG.probeTimeoutMs);
+    // Asks again shortly (a close also wakes it), not after the probe timeout.
+    expect(second.retryAt).toBe(T0 + 15 * MIN + 1000 + DEFAULT_BREAKER_CONFIG.probeRecheckMs);
+  });
+
+  it('rechecks a busy half-open breaker no later than the probe is taken as lost', () => {
+    const config = resolveBreakerConfig({ probeTimeoutMs: 10_000, probeRecheckMs: 4_000 });
+    const open = record(initialBreakerState(), fails(10), T0);
+    const probing = breakerAllows(open, T0 + 15 * MIN, config).state;
+    expect(breakerAllows(probing, T0 + 15 * MIN + 1000, config).retryAt).toBe(T0 + 15 * MIN + 5000);
+    expect(breakerAllows(probing, T0 + 15 * MIN + 8000, config).retryAt).toBe(T0 + 15 * MIN + 10_000);
+    expect(() => resolveBreakerConfig({ probeRecheckMs: 0 })).toThrow(RangeError);
+  });
+
+  it('takes the probe timeout and recheck delay from the workflow and connector breaker settings', () => {
+    const config = resolveConfig({ workflowBreaker: { probeTimeout: '2m', probeRecheck: '1s' }, worker: { breakerFlush: '100ms' } });
+    expect(config.workflowBreaker).toMatchObject({ probeTimeoutMs: 2 * MIN, probeRecheckMs: 1000 });
+    expect(config.worker.breakerFlushMs).toBe(100);
+    expect(resolveConfig({}).worker.breakerFlushMs).toBe(250);
+    const connectors = resolveConnectors([{ name: 'api', type: 'http', settings: { baseUrl: 'https://api.example.com' }, breaker: { probeTimeout: '30s', probeRecheck: 500 } }], { env: {} });
+    expect(connectors.get('api')?.breaker).toMatchObject({ probeTimeoutMs: 30_000, probeRecheckMs: 500 });
   });
 
   it('closes when the probe succeeds', () => {

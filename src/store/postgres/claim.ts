@@ -2,9 +2,10 @@
 // why lanes are locked rows and how a claim batch is shared among tenants.
 import type pg from 'pg';
 import type { TenantRotation } from '../claim-fairness.js';
+import type { Quarantined, SweepPolicy, SweepResult } from '../port.js';
 import type { ClaimOptions, Lease } from '../types.js';
 import { Q } from './queries.js';
-import type { ExecutionSql } from './rows.js';
+import * as map from './rows.js';
 
 /** Tenants with ready work considered per claim; past this, the longest-waiting ones. */
 const MAX_TENANTS = 10_000;
@@ -15,6 +16,8 @@ const pairs = (lanes: LaneKey[]): [string[], string[]] => [lanes.map((l) => l.te
 
 /**
  * Claims up to options.limit executions, at most one per lane, inside the caller's transaction.
+ * 0. Suspects (leaseExpiries > 0) run alone: a caller with nothing in flight (not busy) gets the
+ *    oldest ready one alone (see ClaimOptions.busy). Batches never hold one.
  * 1. Tenants with ready, free lanes, longest-waiting first; TenantRotation picks at most `limit`.
  * 2. Lock each tenant's oldest ready lanes, floor(limit / tenants) each: the fair share.
  * 3. Lock more lanes, oldest first across all tenants, to fill what the shares left over.
@@ -22,9 +25,15 @@ const pairs = (lanes: LaneKey[]): [string[], string[]] => [lanes.map((l) => l.te
  */
 export async function claimInTransaction(
   client: pg.ClientBase, options: ClaimOptions, rotation: TenantRotation,
-): Promise<ExecutionSql[]> {
+): Promise<map.ExecutionSql[]> {
   const { now, limit } = options;
   if (limit <= 0) return [];
+  const [suspect] = options.busy ? [] : (await client.query<{ id: string; tenant: string; lane: string }>(Q.readySuspect, [now])).rows;
+  if (suspect && (await client.query(Q.lockLane, [suspect.tenant, suspect.lane])).rowCount === 1) {
+    const alone = await client.query<map.ExecutionSql>(Q.claimOne, [suspect.id, now, now + options.leaseMs, options.workerId]);
+    if (alone.rows.length > 0) return alone.rows;
+  }
+  // No suspect, or another worker is taking it right now: a batch of innocents (claimHeads skips suspects).
   const ready = (await client.query<{ tenant: string }>(Q.claimTenants, [now, MAX_TENANTS])).rows.map((r) => r.tenant);
   const tenants = rotation.pick(ready, limit);
   if (tenants.length === 0) return [];
@@ -35,20 +44,40 @@ export async function claimInTransaction(
     locked.push(...more.rows);
   }
   if (locked.length === 0) return [];
-  const claimed = await client.query<ExecutionSql>(Q.claimHeads, [
+  const claimed = await client.query<map.ExecutionSql>(Q.claimHeads, [
     ...pairs(locked), now, now + options.leaseMs, options.workerId,
   ]);
   return claimed.rows;
 }
 
-/** Requeues executions whose lease ran out; returns how many. */
-export async function sweepInTransaction(client: pg.ClientBase, now: number): Promise<number> {
-  const requeued = (await client.query<LaneKey>(Q.sweep, [now])).rows;
-  if (requeued.length > 0) {
-    const unique = [...new Map(requeued.map((l) => [`${l.tenant}\u0000${l.lane}`, l])).values()];
+/** Largest integer column value: the threshold when no policy quarantines. */
+const NEVER = 2_147_483_647;
+
+/**
+ * Requeues executions whose lease ran out, counting the expiry; with a policy, dead-letters those
+ * that reach policy.maxLeaseExpiries instead, each with its alert (poison-pill containment).
+ */
+export async function sweepInTransaction(client: pg.ClientBase, now: number, policy?: SweepPolicy): Promise<SweepResult> {
+  const max = policy?.maxLeaseExpiries ?? NEVER;
+  const poisoned = policy ? (await client.query<map.ExecutionSql>(Q.expiredAtThreshold, [now, max])).rows.map(map.execution) : [];
+  const lanes = (await client.query<LaneKey>(Q.sweep, [now, max])).rows;
+  const requeued = lanes.length;
+  const quarantined: Quarantined[] = [];
+  if (policy && poisoned.length > 0) {
+    const verdicts = new Map(poisoned.map((e) => [e.id, policy.quarantine({ ...e, leaseExpiries: e.leaseExpiries + 1 }, now)]));
+    const failed = await client.query<map.ExecutionSql>(Q.quarantine, [[...verdicts.keys()], [...verdicts.values()].map((v) => v.reason), now]);
+    for (const row of failed.rows) {
+      const alert = (verdicts.get(row.id) as { alert: Quarantined['alert'] }).alert;
+      await client.query(Q.insertAlert, map.alertParams(alert));
+      quarantined.push({ execution: map.execution(row), alert });
+      lanes.push({ tenant: row.tenant, lane: row.lane });
+    }
+  }
+  if (lanes.length > 0) {
+    const unique = [...new Map(lanes.map((l) => [`${l.tenant}\u0000${l.lane}`, l])).values()];
     await client.query(Q.refreshLanes, pairs(unique));
   }
-  return requeued.length;
+  return { requeued, quarantined };
 }
 
 /** Extends the leases still held by workerId; returns the ids it no longer holds. */

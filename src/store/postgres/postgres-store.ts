@@ -4,7 +4,8 @@
 import pg from 'pg';
 import { SwitchyardError } from '../../errors.js';
 import { TenantRotation } from '../claim-fairness.js';
-import type { Store, StoreCapabilities, StoreTx } from '../port.js';
+import { assembleContexts, contextKeys } from '../execution-contexts.js';
+import type { ExecutionContextRow, Store, StoreCapabilities, StoreTx, SweepPolicy, SweepResult } from '../port.js';
 import type {
   AlertRow, AttemptRow, BreakerRow, ChangeRow, ClaimOptions, ExecutionFilter, ExecutionRow, ExecutionStatus, Lease, RecordRow, StepRow,
   WorkflowRow, WorkflowVersionRow,
@@ -15,7 +16,7 @@ import { WakeListener } from './listener.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { listExecutions, Q } from './queries.js';
 import * as map from './rows.js';
-import { PreparingClient } from './prepared.js';
+import { countingClient } from './prepared.js';
 import { PgTx } from './tx.js';
 
 export interface PostgresStoreOptions {
@@ -48,6 +49,8 @@ export class PostgresStore implements Store {
   private listener: WakeListener | undefined;
   private readonly tenantRotation = new TenantRotation();
   private closed = false;
+  /** Queries sent on the pool's connections so far (roundTrips). */
+  private queriesSent = 0;
 
   constructor(options: PostgresStoreOptions) {
     this.schema = options.schema ?? 'public';
@@ -66,7 +69,9 @@ export class PostgresStore implements Store {
     };
     this.pool = new pg.Pool({
       ...this.clientConfig,
-      Client: PreparingClient,
+      Client: countingClient(() => {
+        this.queriesSent++;
+      }),
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
     });
@@ -111,7 +116,26 @@ export class PostgresStore implements Store {
   }
 
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return runTransaction(this.pool, this.retry, (client) => fn(new PgTx(client)));
+    return runTransaction(this.pool, this.retry, async (client) => {
+      const tx = new PgTx(client);
+      const result = await fn(tx);
+      tx.assertCommittable();
+      return result;
+    });
+  }
+
+  /**
+   * Every query sent to the server on the pool's connections since the store opened, BEGIN,
+   * COMMIT and ROLLBACK included (monotonic). Not counted: the LISTEN connection (wake-ups) and
+   * the connection handshake.
+   */
+  roundTrips(): number {
+    return this.queriesSent;
+  }
+
+  /** The port's name for roundTrips(). */
+  statementCount(): number {
+    return this.queriesSent;
   }
 
   async getRecord(tenant: string, type: string, id: string): Promise<RecordRow | undefined> {
@@ -182,6 +206,30 @@ export class PostgresStore implements Store {
     return (await this.rows<map.AttemptSql>(Q.listAttempts, [executionId])).map(map.attempt);
   }
 
+  /** Four queries whatever the batch size (see the port), sent in parallel; none for an empty batch. */
+  async loadExecutionContexts(executions: ExecutionRow[]): Promise<Map<string, ExecutionContextRow>> {
+    if (executions.length === 0) return new Map();
+    const keys = contextKeys(executions);
+    const [changes, records, steps, attempts] = await Promise.all([
+      this.rows<map.ChangeSql>(Q.contextChanges, [keys.changes.map((k) => k.tenant), keys.changes.map((k) => k.id)]),
+      this.rows<map.RecordSql>(Q.contextRecords, [
+        keys.records.map((k) => k.tenant), keys.records.map((k) => k.type), keys.records.map((k) => k.id),
+      ]),
+      this.rows<map.StepSql & { context_tenant: string }>(Q.contextSteps, [
+        keys.steps.map((k) => k.tenant), keys.steps.map((k) => k.executionId),
+      ]),
+      this.rows<{ context_tenant: string; execution_id: string; step_id: string; failed: number }>(Q.contextAttempts, [
+        keys.attempts.map((k) => k.tenant), keys.attempts.map((k) => k.executionId),
+      ]),
+    ]);
+    return assembleContexts(executions, {
+      changes: changes.map(map.change),
+      records: records.map(map.record),
+      steps: steps.map((r) => ({ tenant: r.context_tenant, step: map.step(r) })),
+      attempts: attempts.map((r) => ({ tenant: r.context_tenant, executionId: r.execution_id, stepId: r.step_id, failed: r.failed })),
+    });
+  }
+
   async listBreakers(tenant: string): Promise<BreakerRow[]> {
     return (await this.rows<map.BreakerSql>(Q.listBreakers, [tenant])).map(map.breaker);
   }
@@ -193,6 +241,12 @@ export class PostgresStore implements Store {
 
   requeueExecutions(tenant: string, ids: string[], from: ExecutionStatus[], now: number): Promise<string[]> {
     return this.moveExecutions(Q.requeue, [tenant, ids, from, now], ids);
+  }
+
+  async releaseWaiting(tenant: string, waitingOn: string, now: number): Promise<number> {
+    const rows = await runTransaction(this.pool, this.retry, async (client) =>
+      (await client.query<{ n: number }>(Q.releaseWaiting, [tenant, waitingOn, now])).rows);
+    return rows[0]?.n ?? 0;
   }
 
   cancelExecutions(tenant: string, ids: string[], from: ExecutionStatus[], reason: string, now: number): Promise<string[]> {
@@ -218,8 +272,12 @@ export class PostgresStore implements Store {
       workerId, leases, now, leaseMs);
   }
 
-  sweepExpiredLeases(now: number): Promise<number> {
-    return runTransaction(this.pool, this.retry, (client) => sweepInTransaction(client, now));
+  async sweepExpiredLeases(now: number): Promise<number> {
+    return (await this.sweepLeases(now)).requeued;
+  }
+
+  sweepLeases(now: number, policy?: SweepPolicy): Promise<SweepResult> {
+    return runTransaction(this.pool, this.retry, (client) => sweepInTransaction(client, now, policy));
   }
 
   async nextRunAt(): Promise<number | undefined> {

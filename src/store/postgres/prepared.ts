@@ -27,3 +27,18 @@ PreparingClient.prototype.query = function (this: pg.Client, config: unknown, va
   }
   return (query as (c: unknown, v?: unknown, cb?: unknown) => unknown).call(this, config, values, callback);
 } as typeof query;
+
+/**
+ * A client class for one pool that calls `sent` for every query its clients send: one round trip
+ * each (a prepared query's Parse/Bind/Execute/Sync go out together), BEGIN and COMMIT included.
+ */
+export function countingClient(sent: () => void): typeof PreparingClient {
+  class CountingClient extends PreparingClient {}
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- always called with .apply(this)
+  const prepared = PreparingClient.prototype.query;
+  CountingClient.prototype.query = function (this: pg.Client, ...args: unknown[]): unknown {
+    sent();
+    return (prepared as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof prepared;
+  return CountingClient;
+}

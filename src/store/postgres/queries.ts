@@ -126,10 +126,10 @@ export const Q = {
   /** $1 id, $2 attempt. Locks the row so a sweep cannot take the lease before this transaction ends. */
   checkLease: `SELECT 1 FROM executions WHERE id = $1 AND status = 'running' AND attempt = $2 FOR UPDATE`,
 
-  /** $1 id, $2 attempt, $3 status, $4 reason, $5 finishedAt, $6 runAt (null keeps it). Returns the lane released. */
+  /** $1 id, $2 attempt, $3 status, $4 reason, $5 finishedAt, $6 runAt (null keeps it), $7 waitingOn. Returns the lane released. */
   finish: `WITH done AS (
-      UPDATE executions SET status = $3, reason = $4, finished_at = $5, run_at = COALESCE($6::bigint, run_at),
-        lease_until = NULL, worker_id = NULL
+      UPDATE executions SET lease_expiries = 0, status = $3, reason = $4, finished_at = $5, run_at = COALESCE($6::bigint, run_at),
+        waiting_on = $7, lease_until = NULL, worker_id = NULL
       WHERE id = $1 AND status = 'running' AND attempt = $2
       RETURNING id, tenant, lane
     ), released AS (
@@ -149,11 +149,15 @@ export const Q = {
     WHERE e.id = l.id AND e.attempt = l.attempt AND e.status = 'running' AND e.worker_id = $3
     RETURNING e.id`,
 
-  /** $1 now. Requeues running executions whose lease ran out and frees their lanes; returns those lanes. */
+  /**
+   * $1 now, $2 max expiries. Requeues running executions whose lease ran out below the quarantine
+   * threshold, counting the expiry, and frees their lanes; returns those lanes.
+   */
   sweep: `WITH expired AS (
-      SELECT id FROM executions WHERE status = 'running' AND lease_until < $1 FOR UPDATE SKIP LOCKED
+      SELECT id FROM executions WHERE status = 'running' AND lease_until < $1 AND lease_expiries + 1 < $2
+      FOR UPDATE SKIP LOCKED
     ), requeued AS (
-      UPDATE executions e SET status = 'queued', lease_until = NULL, worker_id = NULL
+      UPDATE executions e SET status = 'queued', lease_until = NULL, worker_id = NULL, lease_expiries = e.lease_expiries + 1
       FROM expired WHERE e.id = expired.id
       RETURNING e.id, e.tenant, e.lane
     ), released AS (
@@ -162,7 +166,56 @@ export const Q = {
     )
     SELECT tenant, lane FROM requeued`,
 
+  /** $1 now, $2 max expiries. Expired leases that reach the quarantine threshold with this expiry, locked. */
+  expiredAtThreshold: `SELECT * FROM executions
+    WHERE status = 'running' AND lease_until < $1 AND lease_expiries + 1 >= $2
+    ORDER BY lease_until, seq FOR UPDATE SKIP LOCKED`,
+
+  /**
+   * $1 ids text[], $2 reasons text[] (pairs, rows locked by expiredAtThreshold), $3 now.
+   * Dead-letters poison pills (their lease ran out too often without a checkpoint) and frees
+   * their lanes; returns the rows as stored. The caller refreshes the lanes in a later statement.
+   */
+  quarantine: `WITH input AS (
+      SELECT * FROM unnest($1::text[], $2::text[]) AS x(id, reason)
+    ), failed AS (
+      UPDATE executions e SET status = 'failed', reason = input.reason, finished_at = $3,
+        lease_until = NULL, worker_id = NULL, lease_expiries = e.lease_expiries + 1
+      FROM input WHERE e.id = input.id AND e.status = 'running'
+      RETURNING e.*
+    ), released AS (
+      UPDATE lanes l SET running_id = NULL FROM failed f
+      WHERE l.tenant = f.tenant AND l.lane = f.lane AND l.running_id = f.id
+    )
+    SELECT * FROM failed`,
+
   // executions: the claim (see ARCHITECTURE.md) ----------------------------------------------
+  /**
+   * $1 now. The oldest ready suspect (lease_expiries > 0: it may have crashed its last worker)
+   * whose lane is free, through the small partial index executions_suspects.
+   */
+  readySuspect: `SELECT e.id, e.tenant, e.lane FROM executions e
+    JOIN lanes l ON l.tenant = e.tenant AND l.lane = e.lane AND l.running_id IS NULL
+    WHERE e.status = 'queued' AND e.lease_expiries > 0 AND e.run_at <= $1
+    ORDER BY e.run_at, e.seq LIMIT 1`,
+
+  /** $1 tenant, $2 lane. Locks one free lane (the suspect's), or returns nothing. */
+  lockLane: `SELECT tenant, lane FROM lanes WHERE tenant = $1 AND lane = $2 AND running_id IS NULL FOR UPDATE SKIP LOCKED`,
+
+  /**
+   * $1 id, $2 now, $3 leaseUntil, $4 workerId. Claims one suspect alone, in a later statement than
+   * the one that locked its lane, and marks the lane running.
+   */
+  claimOne: `WITH claimed AS (
+      UPDATE executions e SET status = 'running', attempt = e.attempt + 1, lease_until = $3, worker_id = $4,
+        started_at = COALESCE(e.started_at, $2)
+      WHERE e.id = $1 AND e.status = 'queued' AND e.run_at <= $2
+      RETURNING e.*
+    ), marked AS (
+      UPDATE lanes l SET running_id = c.id FROM claimed c WHERE l.tenant = c.tenant AND l.lane = c.lane
+    )
+    SELECT * FROM claimed`,
+
   /**
    * $1 now, $2 max tenants. Tenants with a free lane whose work is ready, the longest-waiting
    * first. A skip scan over lanes_ready_by_tenant: one index probe per tenant (the first entry
@@ -210,7 +263,7 @@ export const Q = {
     ), claimed AS (
       UPDATE executions e SET status = 'running', attempt = e.attempt + 1, lease_until = $4, worker_id = $5,
         started_at = COALESCE(e.started_at, $3)
-      FROM heads WHERE e.id = heads.id AND e.status = 'queued'
+      FROM heads WHERE e.id = heads.id AND e.status = 'queued' AND e.lease_expiries = 0 -- a suspect runs alone
       RETURNING e.*
     ), marked AS (
       UPDATE lanes l SET running_id = c.id FROM claimed c WHERE l.tenant = c.tenant AND l.lane = c.lane
@@ -235,6 +288,19 @@ export const Q = {
         running_id = CASE WHEN lanes.running_id IN (SELECT id FROM moved) THEN NULL ELSE lanes.running_id END
     )
     SELECT id FROM moved`,
+  /**
+   * $1 tenant, $2 waitingOn (a breaker key), $3 now. A breaker closed: its waiting executions are
+   * due now. Only lowers their lanes' ready_at (a lower bound is all a lane needs, as in requeue).
+   */
+  releaseWaiting: `WITH released AS (
+      UPDATE executions SET run_at = LEAST(run_at, $3::bigint), waiting_on = NULL
+      WHERE tenant = $1 AND status = 'queued' AND waiting_on = $2
+      RETURNING lane
+    ), lanes_up AS (
+      INSERT INTO lanes (tenant, lane, ready_at) SELECT $1, lane, $3::bigint FROM released GROUP BY lane ORDER BY lane
+      ON CONFLICT (tenant, lane) DO UPDATE SET ready_at = LEAST(lanes.ready_at, excluded.ready_at)
+    )
+    SELECT count(*)::integer AS n FROM released`,
   /** $1 tenant, $2 ids text[], $3 from statuses text[], $4 reason, $5 now. Frees the lane of a cancelled running execution. */
   cancel: `WITH moved AS (
       UPDATE executions SET status = 'cancelled', reason = $4, finished_at = $5, lease_until = NULL, worker_id = NULL
@@ -257,15 +323,32 @@ export const Q = {
   countByStatusForTenant: `SELECT status, count(*)::integer AS n FROM executions WHERE tenant = $1 GROUP BY status`,
 
   // loop guards -------------------------------------------------------------------------------
-  /** $1 tenant, $2 rootChangeId */
-  countByRoot: `SELECT count(*)::integer AS n FROM executions WHERE tenant = $1 AND root_change_id = $2`,
-  /** $1 tenant, $2 workflowId, $3 recordType, $4 recordId. Skipped executions do not count. */
-  lastExecutionAt: `SELECT max(created_at) AS at FROM executions
-    WHERE tenant = $1 AND workflow_id = $2 AND record_type = $3 AND record_id = $4 AND status <> 'skipped'`,
+  /**
+   * $1 tenant, $2 rootChangeId (null: no count), $3 count up to, $4 recordType, $5 recordId, $6 workflowIds text[].
+   * Everything the loop guard reads for one write, in one round trip. The first row (workflow_id
+   * NULL) is the root change's executions, counted through executions_by_tenant_root and stopped
+   * at $3 (the largest budget in play: the guard only asks "has it reached the budget?"). Then one
+   * row per workflow: its newest non-skipped execution on the record, the last entry of the
+   * partial index executions_last_run (skipped rows are not in it). ORDER BY ... DESC LIMIT 1, not
+   * max(): without statistics the planner would aggregate over the whole range.
+   */
+  loopGuardFacts: `SELECT NULL::text AS workflow_id, count(*)::bigint AS v
+      FROM (SELECT 1 FROM executions WHERE tenant = $1 AND root_change_id = $2 LIMIT $3) AS c
+    UNION ALL
+    SELECT w.id, (SELECT e.created_at FROM executions e
+        WHERE e.tenant = $1 AND e.workflow_id = w.id AND e.record_type = $4 AND e.record_id = $5 AND e.status <> 'skipped'
+        ORDER BY e.created_at DESC LIMIT 1)
+      FROM unnest($6::text[]) AS w(id)`,
 
   // alerts, effects, attempts, breakers -------------------------------------------------------
   /** $1 id, $2 tenant, $3 kind, $4 severity, $5 message, $6 details (json text), $7 at */
   insertAlert: `INSERT INTO alerts (id, tenant, kind, severity, message, details, at) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)`,
+  /** $1 alerts: a JSON array of AlertRow objects (rows.alertBatch). One statement; seq follows the array's order. */
+  insertAlerts: `INSERT INTO alerts (id, tenant, kind, severity, message, details, at)
+    SELECT x.id, x.tenant, x.kind, x.severity, x.message, x.details, x.at
+    FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS a(elem, ord)
+    CROSS JOIN LATERAL jsonb_to_record(a.elem) AS x(id text, tenant text, kind text, severity text, message text, details jsonb, at bigint)
+    ORDER BY a.ord`,
   /** $1 tenant, $2 limit. Newest first. */
   listAlerts: `SELECT * FROM alerts WHERE tenant = $1 ORDER BY seq DESC LIMIT $2`,
   /** $1 tenant, $2 key */
@@ -290,12 +373,37 @@ export const Q = {
 
   // steps -------------------------------------------------------------------------------------
   /** $1 executionId, $2 stepId, $3 attempt, $4 status, $5 output (json text), $6 error, $7 startedAt, $8 finishedAt */
-  saveStep: `INSERT INTO steps (execution_id, step_id, attempt, status, output, error, started_at, finished_at)
+  saveStep: `WITH checkpoint AS (
+      -- A checkpoint clears the count of leases that ran out (no write when it is already 0).
+      UPDATE executions SET lease_expiries = 0 WHERE id = $1 AND lease_expiries > 0
+    )
+    INSERT INTO steps (execution_id, step_id, attempt, status, output, error, started_at, finished_at)
     VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8)
     ON CONFLICT (execution_id, step_id) DO UPDATE SET attempt = excluded.attempt, status = excluded.status,
       output = excluded.output, error = excluded.error, started_at = excluded.started_at, finished_at = excluded.finished_at`,
   /** $1 executionId */
   listSteps: `SELECT * FROM steps WHERE execution_id = $1 ORDER BY started_at, seq`,
+
+  // batched context loads (loadExecutionContexts) ---------------------------------------------
+  // One statement each whatever the batch size: the keys come as parallel arrays, and each key is
+  // one primary-key (or unique-index) probe.
+  /** $1 tenants text[], $2 change ids text[] (pairs) */
+  contextChanges: `SELECT c.* FROM unnest($1::text[], $2::text[]) AS k(tenant, id)
+    JOIN changes c ON c.id = k.id AND c.tenant = k.tenant`,
+  /** $1 tenants text[], $2 types text[], $3 ids text[] (triples) */
+  contextRecords: `SELECT r.* FROM unnest($1::text[], $2::text[], $3::text[]) AS k(tenant, type, id)
+    JOIN records r ON r.tenant = k.tenant AND r.type = k.type AND r.id = k.id`,
+  /** $1 tenants text[], $2 execution ids text[] (pairs). Steps only of executions of that tenant, in listSteps order per execution. */
+  contextSteps: `SELECT e.tenant AS context_tenant, s.* FROM unnest($1::text[], $2::text[]) AS k(tenant, id)
+    JOIN executions e ON e.id = k.id AND e.tenant = k.tenant
+    JOIN steps s ON s.execution_id = e.id
+    ORDER BY s.execution_id, s.started_at, s.seq`,
+  /** $1 tenants text[], $2 execution ids text[] (pairs). Failed attempts per (execution, step). */
+  contextAttempts: `SELECT e.tenant AS context_tenant, a.execution_id, a.step_id, count(*)::integer AS failed
+    FROM unnest($1::text[], $2::text[]) AS k(tenant, id)
+    JOIN executions e ON e.id = k.id AND e.tenant = k.tenant
+    JOIN attempts a ON a.execution_id = e.id
+    GROUP BY e.tenant, a.execution_id, a.step_id`,
 
   // wake-ups ----------------------------------------------------------------------------------
   /** $1 channel (switchyard_queued_<schema>) */

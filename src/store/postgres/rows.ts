@@ -17,7 +17,7 @@ export interface ExecutionSql {
   seq: number; id: string; tenant: string; kind: string; workflow_id: string; version: number; trigger_key: string; step_id: string;
   parent_id: string | null; record_type: string; record_id: string; lane: string; status: string; attempt: number; run_at: number;
   lease_until: number | null; worker_id: string | null; root_change_id: string; depth: number; reason: string | null; input: Json;
-  created_at: number; started_at: number | null; finished_at: number | null;
+  created_at: number; started_at: number | null; finished_at: number | null; lease_expiries: number;
 }
 export interface StepSql {
   execution_id: string; step_id: string; attempt: number; status: string; output: Json; error: string | null; started_at: number; finished_at: number;
@@ -71,7 +71,7 @@ export const execution = (r: ExecutionSql): ExecutionRow => ({
   stepId: r.step_id, parentId: r.parent_id, recordType: r.record_type, recordId: r.record_id, lane: r.lane,
   status: r.status as ExecutionRow['status'], attempt: r.attempt, runAt: r.run_at, leaseUntil: r.lease_until, workerId: r.worker_id,
   rootChangeId: r.root_change_id, depth: r.depth, reason: r.reason, input: r.input,
-  createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at,
+  createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at, leaseExpiries: r.lease_expiries,
 });
 
 /** Q.insertExecutions: the $1 batch, one JSON object per row keyed by column name. */
@@ -97,6 +97,8 @@ export const alert = (r: AlertSql): AlertRow => ({
 });
 /** Q.insertAlert */
 export const alertParams = (a: AlertRow): unknown[] => [a.id, a.tenant, a.kind, a.severity, a.message, json(a.details), a.at];
+/** Q.insertAlerts: the alerts as one JSON array, keyed by column name. */
+export const alertBatch = (alerts: AlertRow[]): string => JSON.stringify(alerts);
 
 export interface EffectSql { tenant: string; key: string; execution_id: string; step_id: string; action: string; result: Json; at: number }
 export const effect = (r: EffectSql): EffectRow => ({

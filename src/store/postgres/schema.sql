@@ -76,6 +76,8 @@ TABLE executions
   created_at bigint NOT NULL
   started_at bigint
   finished_at bigint
+  lease_expiries integer NOT NULL DEFAULT 0
+  waiting_on text COLLATE C
 TABLE lanes
   tenant text COLLATE C NOT NULL
   lane text COLLATE C NOT NULL
@@ -136,11 +138,14 @@ CREATE INDEX executions_by_tenant_root ON executions USING btree (tenant, root_c
 CREATE INDEX executions_by_workflow_record ON executions USING btree (tenant, workflow_id, record_type, record_id, created_at);
 CREATE UNIQUE INDEX executions_dedup ON executions USING btree (tenant, workflow_id, version, trigger_key, step_id);
 CREATE INDEX executions_lane_queue ON executions USING btree (tenant, lane, run_at, seq) WHERE (status = 'queued'::text);
+CREATE INDEX executions_last_run ON executions USING btree (tenant, workflow_id, record_type, record_id, created_at) WHERE (status <> 'skipped'::text);
 CREATE UNIQUE INDEX executions_one_running_per_lane ON executions USING btree (tenant, lane) WHERE (status = 'running'::text);
 CREATE UNIQUE INDEX executions_pkey ON executions USING btree (id);
 CREATE INDEX executions_queued_run_at ON executions USING btree (run_at) WHERE (status = 'queued'::text);
 CREATE INDEX executions_running_lease ON executions USING btree (lease_until) WHERE (status = 'running'::text);
 CREATE UNIQUE INDEX executions_seq_key ON executions USING btree (seq);
+CREATE INDEX executions_suspects ON executions USING btree (run_at, seq) WHERE ((status = 'queued'::text) AND (lease_expiries > 0));
+CREATE INDEX executions_waiting_on ON executions USING btree (tenant, waiting_on) WHERE ((status = 'queued'::text) AND (waiting_on IS NOT NULL));
 CREATE UNIQUE INDEX lanes_pkey ON lanes USING btree (tenant, lane);
 CREATE INDEX lanes_ready ON lanes USING btree (ready_at) WHERE ((running_id IS NULL) AND (ready_at IS NOT NULL));
 CREATE INDEX lanes_ready_by_tenant ON lanes USING btree (tenant, ready_at) WHERE ((running_id IS NULL) AND (ready_at IS NOT NULL));

@@ -1,10 +1,12 @@
 // StoreTx over one pooled client inside BEGIN ... COMMIT (see connection.ts: runTransaction).
 import type pg from 'pg';
 import { StaleLeaseError, SwitchyardError } from '../../errors.js';
-import type { ExecutionUpdate, StoreTx } from '../port.js';
+import type { ExecutionUpdate, LoopGuardFacts, LoopGuardQuery, StoreTx } from '../port.js';
 import type {
   AlertRow, AttemptRow, BreakerRow, ChangeRow, EffectRow, Lease, NewExecution, RecordRow, StepRow, WorkflowRow, WorkflowVersionRow,
 } from '../types.js';
+import { loopGuardFacts, type LoopGuardFactRow } from '../loop-guard-facts.js';
+import { Savepoints } from '../savepoints.js';
 import { ConflictError } from './connection.js';
 import { Q } from './queries.js';
 import * as map from './rows.js';
@@ -12,7 +14,21 @@ import * as map from './rows.js';
 const UNIQUE_VIOLATION = '23505';
 
 export class PgTx implements StoreTx {
+  // Simple queries (no parameters, not prepared): a rollback's two statements go in one round trip.
+  private readonly savepoints = new Savepoints(async (statements) => {
+    await this.client.query(statements.join('; '));
+  });
+
   constructor(private readonly client: pg.PoolClient) {}
+
+  savepoint<T>(fn: () => Promise<T>): Promise<T> {
+    return this.savepoints.run(fn);
+  }
+
+  /** Throws when a savepoint could not be rolled back, so that such a transaction never commits. */
+  assertCommittable(): void {
+    this.savepoints.assertUsable();
+  }
 
   private async rows<T extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<T[]> {
     return (await this.client.query<T>(text, values)).rows;
@@ -101,18 +117,18 @@ export class PgTx implements StoreTx {
     await finish(this.client, lease, update);
   }
 
-  async countExecutionsByRoot(tenant: string, rootChangeId: string): Promise<number> {
-    const [row] = await this.rows<{ n: number }>(Q.countByRoot, [tenant, rootChangeId]);
-    return row?.n ?? 0;
-  }
-
-  async lastExecutionAt(tenant: string, workflowId: string, recordType: string, recordId: string): Promise<number | undefined> {
-    const [row] = await this.rows<{ at: number | null }>(Q.lastExecutionAt, [tenant, workflowId, recordType, recordId]);
-    return row?.at ?? undefined;
+  async loopGuardFacts(q: LoopGuardQuery): Promise<LoopGuardFacts> {
+    return loopGuardFacts(await this.rows<LoopGuardFactRow>(Q.loopGuardFacts, [
+      q.tenant, q.root?.changeId ?? null, q.root?.countUpTo ?? 0, q.recordType, q.recordId, q.workflowIds,
+    ]));
   }
 
   async insertAlert(alert: AlertRow): Promise<void> {
     await this.client.query(Q.insertAlert, map.alertParams(alert));
+  }
+
+  async insertAlerts(alerts: AlertRow[]): Promise<void> {
+    if (alerts.length > 0) await this.client.query(Q.insertAlerts, [map.alertBatch(alerts)]);
   }
 
   async getEffect(tenant: string, key: string): Promise<EffectRow | undefined> {
@@ -143,6 +159,7 @@ export class PgTx implements StoreTx {
 export async function finish(client: pg.ClientBase, lease: Lease, update: ExecutionUpdate): Promise<void> {
   const done = await client.query<{ tenant: string; lane: string }>(Q.finish, [
     lease.executionId, lease.attempt, update.status, update.reason ?? null, update.finishedAt ?? null, update.runAt ?? null,
+    update.waitingOn ?? null,
   ]);
   const [lane] = done.rows;
   if (!lane) throw new StaleLeaseError(lease.executionId, lease.attempt);

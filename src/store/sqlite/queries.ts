@@ -73,22 +73,51 @@ export const Q = {
       worker_id = @workerId, started_at = COALESCE(started_at, @now)
     WHERE id = @id AND status = 'queued' RETURNING *`,
   checkLease: `SELECT 1 FROM executions WHERE id = @id AND status = 'running' AND attempt = @attempt`,
-  finish: `UPDATE executions SET status = @status, reason = @reason, finished_at = @finishedAt,
-      run_at = COALESCE(@runAt, run_at), lease_until = NULL, worker_id = NULL
+  /** A finish is a checkpoint: it clears lease_expiries (poison-pill containment). */
+  finish: `UPDATE executions SET lease_expiries = 0, status = @status, reason = @reason, finished_at = @finishedAt,
+      run_at = COALESCE(@runAt, run_at), waiting_on = @waitingOn, lease_until = NULL, worker_id = NULL
     WHERE id = @id AND status = 'running' AND attempt = @attempt`,
+  /** A breaker closed: its waiting executions are due now (executions_waiting_on). */
+  releaseWaiting: `UPDATE executions SET run_at = MIN(run_at, @now), waiting_on = NULL
+    WHERE tenant = @tenant AND status = 'queued' AND waiting_on = @waitingOn`,
   heartbeat: `UPDATE executions SET lease_until = @leaseUntil
     WHERE id = @id AND status = 'running' AND attempt = @attempt AND worker_id = @workerId`,
-  sweep: `UPDATE executions SET status = 'queued', lease_until = NULL, worker_id = NULL
-    WHERE status = 'running' AND lease_until < @now`,
+  /** Requeues expired leases below the quarantine threshold (@maxExpiries), counting the expiry. */
+  sweep: `UPDATE executions SET status = 'queued', lease_until = NULL, worker_id = NULL, lease_expiries = lease_expiries + 1
+    WHERE status = 'running' AND lease_until < @now AND lease_expiries + 1 < @maxExpiries`,
+  /** Expired leases that reach the quarantine threshold with this expiry. */
+  expiredAtThreshold: `SELECT * FROM executions
+    WHERE status = 'running' AND lease_until < @now AND lease_expiries + 1 >= @maxExpiries ORDER BY lease_until, seq`,
+  /** Dead-letters a poison pill: its lease ran out too often without a checkpoint. */
+  quarantine: `UPDATE executions SET status = 'failed', reason = @reason, finished_at = @now,
+      lease_until = NULL, worker_id = NULL, lease_expiries = lease_expiries + 1
+    WHERE id = @id AND status = 'running' RETURNING *`,
+  /** A checkpoint clears the count of leases that ran out (no write when it is already 0). */
+  resetLeaseExpiries: `UPDATE executions SET lease_expiries = 0 WHERE id = @id AND lease_expiries > 0`,
+  /** The oldest ready suspect (lease_expiries > 0) in a free lane: executions_suspects, tiny. */
+  readySuspect: `SELECT e.* FROM executions e
+    WHERE e.status = 'queued' AND e.lease_expiries > 0 AND e.run_at <= @now
+      AND NOT EXISTS (SELECT 1 FROM executions r WHERE r.status = 'running' AND r.lane = e.lane)
+    ORDER BY e.run_at, e.seq LIMIT 1`,
   /** The earliest run_at of any tenant: one index seek per tenant, as readyTenants. */
   nextRunAt: `WITH ${queuedTenants} SELECT MIN((SELECT MIN(run_at) FROM executions e WHERE e.status = 'queued' AND e.tenant = q.tenant)) AS at
     FROM queued_tenants q`,
   countByStatus: `SELECT status, COUNT(*) AS n FROM executions GROUP BY status`,
   countByStatusForTenant: `SELECT status, COUNT(*) AS n FROM executions WHERE tenant = @tenant GROUP BY status`,
 
-  countByRoot: `SELECT COUNT(*) AS n FROM executions WHERE root_change_id = @rootChangeId AND tenant = @tenant`,
-  lastExecutionAt: `SELECT MAX(created_at) AS at FROM executions
-    WHERE tenant = @tenant AND workflow_id = @workflowId AND record_type = @recordType AND record_id = @recordId AND status != 'skipped'`,
+  /**
+   * Everything the loop guard reads for one write (@workflowIds: a JSON array). The first row
+   * (workflow_id NULL) counts the root change's executions, stopped at @countUpTo (the largest
+   * budget in play); then per workflow its newest non-skipped execution on the record: the last
+   * entry of the partial index executions_last_run (skipped rows are not in it), one probe each.
+   */
+  loopGuardFacts: `SELECT NULL AS workflow_id, (SELECT COUNT(*) FROM (SELECT 1 FROM executions
+        WHERE root_change_id = @rootChangeId AND tenant = @tenant LIMIT @countUpTo)) AS v
+    UNION ALL
+    SELECT w.value, (SELECT e.created_at FROM executions e
+        WHERE e.tenant = @tenant AND e.workflow_id = w.value AND e.record_type = @recordType AND e.record_id = @recordId AND e.status != 'skipped'
+        ORDER BY e.created_at DESC LIMIT 1)
+      FROM json_each(@workflowIds) AS w`,
   /** Dead-letter replay: back to the queue; checkpointed steps stay done. */
   requeue: `UPDATE executions SET status = 'queued', run_at = @now, reason = NULL, finished_at = NULL
     WHERE tenant = @tenant AND id = @id AND status IN (SELECT value FROM json_each(@from)) RETURNING id`,
@@ -115,4 +144,23 @@ export const Q = {
     ON CONFLICT (execution_id, step_id) DO UPDATE SET attempt = excluded.attempt, status = excluded.status,
       output = excluded.output, error = excluded.error, started_at = excluded.started_at, finished_at = excluded.finished_at`,
   listSteps: `SELECT * FROM steps WHERE execution_id = @executionId ORDER BY started_at, rowid`,
+
+  // batched context loads (loadExecutionContexts) ---------------------------------------------
+  // @keys is a JSON array of key tuples, one statement whatever the batch size. CROSS JOIN keeps
+  // json_each the outer loop, so each key is one primary-key (or unique-index) probe.
+  /** @keys [[tenant, changeId], ...] */
+  contextChanges: `SELECT c.* FROM json_each(@keys) AS k CROSS JOIN changes c
+    WHERE c.id = json_extract(k.value, '$[1]') AND c.tenant = json_extract(k.value, '$[0]')`,
+  /** @keys [[tenant, type, id], ...] */
+  contextRecords: `SELECT r.* FROM json_each(@keys) AS k CROSS JOIN records r
+    WHERE r.tenant = json_extract(k.value, '$[0]') AND r.type = json_extract(k.value, '$[1]') AND r.id = json_extract(k.value, '$[2]')`,
+  /** @keys [[tenant, executionId], ...]: steps only of executions of that tenant, in listSteps order per execution. */
+  contextSteps: `SELECT e.tenant AS context_tenant, s.* FROM json_each(@keys) AS k CROSS JOIN executions e CROSS JOIN steps s
+    WHERE e.id = json_extract(k.value, '$[1]') AND e.tenant = json_extract(k.value, '$[0]') AND s.execution_id = e.id
+    ORDER BY s.execution_id, s.started_at, s.rowid`,
+  /** @keys [[tenant, executionId], ...]: failed attempts per (execution, step). */
+  contextAttempts: `SELECT e.tenant AS context_tenant, a.execution_id, a.step_id, COUNT(*) AS failed
+    FROM json_each(@keys) AS k CROSS JOIN executions e CROSS JOIN attempts a
+    WHERE e.id = json_extract(k.value, '$[1]') AND e.tenant = json_extract(k.value, '$[0]') AND a.execution_id = e.id
+    GROUP BY e.tenant, a.execution_id, a.step_id`,
 } as const;

@@ -13,7 +13,7 @@ export interface ExecutionSql {
   seq: number; id: string; tenant: string; kind: string; workflow_id: string; version: number; trigger_key: string; step_id: string;
   parent_id: string | null; record_type: string; record_id: string; lane: string; status: string; attempt: number; run_at: number;
   lease_until: number | null; worker_id: string | null; root_change_id: string; depth: number; reason: string | null; input: string;
-  created_at: number; started_at: number | null; finished_at: number | null;
+  created_at: number; started_at: number | null; finished_at: number | null; lease_expiries: number;
 }
 export interface StepSql {
   execution_id: string; step_id: string; attempt: number; status: string; output: string; error: string | null; started_at: number; finished_at: number;
@@ -53,7 +53,7 @@ export const execution = (r: ExecutionSql): ExecutionRow => ({
   stepId: r.step_id, parentId: r.parent_id, recordType: r.record_type, recordId: r.record_id, lane: r.lane,
   status: r.status as ExecutionRow['status'], attempt: r.attempt, runAt: r.run_at, leaseUntil: r.lease_until, workerId: r.worker_id,
   rootChangeId: r.root_change_id, depth: r.depth, reason: r.reason, input: parse(r.input),
-  createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at,
+  createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at, leaseExpiries: r.lease_expiries,
 });
 
 export const executionParams = (e: NewExecution): Record<string, unknown> => ({

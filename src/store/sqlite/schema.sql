@@ -4,7 +4,7 @@ CREATE TABLE breakers ( tenant TEXT NOT NULL, key TEXT NOT NULL, state TEXT NOT 
 CREATE TABLE catalog (tenant TEXT PRIMARY KEY, revision INTEGER NOT NULL);
 CREATE TABLE changes ( seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, tenant TEXT NOT NULL, type TEXT NOT NULL, record_id TEXT NOT NULL, operation TEXT NOT NULL, before TEXT, after TEXT, changed_fields TEXT NOT NULL, version_before INTEGER, version_after INTEGER, actor TEXT NOT NULL, cause TEXT NOT NULL, root_change_id TEXT NOT NULL, depth INTEGER NOT NULL, at INTEGER NOT NULL );
 CREATE TABLE effects ( tenant TEXT NOT NULL, key TEXT NOT NULL, execution_id TEXT NOT NULL, step_id TEXT NOT NULL, action TEXT NOT NULL, result TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (tenant, key) );
-CREATE TABLE executions ( seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, tenant TEXT NOT NULL, kind TEXT NOT NULL, workflow_id TEXT NOT NULL, version INTEGER NOT NULL, trigger_key TEXT NOT NULL, step_id TEXT NOT NULL, parent_id TEXT, record_type TEXT NOT NULL, record_id TEXT NOT NULL, lane TEXT NOT NULL, status TEXT NOT NULL, attempt INTEGER NOT NULL DEFAULT 0, run_at INTEGER NOT NULL, lease_until INTEGER, worker_id TEXT, root_change_id TEXT NOT NULL, depth INTEGER NOT NULL, reason TEXT, input TEXT NOT NULL, created_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER, UNIQUE (tenant, workflow_id, version, trigger_key, step_id) );
+CREATE TABLE executions ( seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, tenant TEXT NOT NULL, kind TEXT NOT NULL, workflow_id TEXT NOT NULL, version INTEGER NOT NULL, trigger_key TEXT NOT NULL, step_id TEXT NOT NULL, parent_id TEXT, record_type TEXT NOT NULL, record_id TEXT NOT NULL, lane TEXT NOT NULL, status TEXT NOT NULL, attempt INTEGER NOT NULL DEFAULT 0, run_at INTEGER NOT NULL, lease_until INTEGER, worker_id TEXT, root_change_id TEXT NOT NULL, depth INTEGER NOT NULL, reason TEXT, input TEXT NOT NULL, created_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER, lease_expiries INTEGER NOT NULL DEFAULT 0, waiting_on TEXT, UNIQUE (tenant, workflow_id, version, trigger_key, step_id) );
 CREATE TABLE records ( tenant TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL, data TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, PRIMARY KEY (tenant, type, id) );
 CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);
 CREATE TABLE steps ( execution_id TEXT NOT NULL, step_id TEXT NOT NULL, attempt INTEGER NOT NULL, status TEXT NOT NULL, output TEXT NOT NULL, error TEXT, started_at INTEGER NOT NULL, finished_at INTEGER NOT NULL, PRIMARY KEY (execution_id, step_id) );
@@ -17,6 +17,9 @@ CREATE INDEX executions_by_record ON executions (tenant, record_type, record_id,
 CREATE INDEX executions_by_root ON executions (root_change_id);
 CREATE INDEX executions_by_tenant ON executions (tenant, seq);
 CREATE INDEX executions_by_workflow_record ON executions (tenant, workflow_id, record_type, record_id, created_at);
+CREATE INDEX executions_last_run ON executions (tenant, workflow_id, record_type, record_id, created_at) WHERE status != 'skipped';
 CREATE INDEX executions_ready ON executions (tenant, run_at, seq) WHERE status = 'queued';
 CREATE INDEX executions_running_lane ON executions (lane) WHERE status = 'running';
 CREATE INDEX executions_running_lease ON executions (lease_until) WHERE status = 'running';
+CREATE INDEX executions_suspects ON executions (run_at, seq) WHERE status = 'queued' AND lease_expiries > 0;
+CREATE INDEX executions_waiting_on ON executions (tenant, waiting_on) WHERE status = 'queued' AND waiting_on IS NOT NULL;

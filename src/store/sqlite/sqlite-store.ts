@@ -4,7 +4,10 @@
 import Database from 'better-sqlite3';
 import { StaleLeaseError, SwitchyardError } from '../../errors.js';
 import { TenantRotation } from '../claim-fairness.js';
-import type { ExecutionUpdate, Store, StoreCapabilities, StoreTx, TransactionOptions } from '../port.js';
+import { loopGuardFacts, type LoopGuardFactRow } from '../loop-guard-facts.js';
+import { assembleContexts, contextKeys } from '../execution-contexts.js';
+import { Savepoints } from '../savepoints.js';
+import type { ExecutionContextRow, ExecutionUpdate, Quarantined, Store, StoreCapabilities, StoreTx, SweepPolicy, SweepResult, TransactionOptions } from '../port.js';
 import type {
   AlertRow, AttemptRow, BreakerRow, ChangeRow, ClaimOptions, ExecutionFilter, ExecutionRow, ExecutionStatus, Lease, NewExecution,
   RecordRow, StepRow, WorkflowRow, WorkflowVersionRow,
@@ -30,6 +33,10 @@ export class SqliteStore implements Store {
   private busy = false;
   private readonly wakeListeners = new Set<() => void>();
   private readonly tenantRotation = new TenantRotation();
+  /** Statements executed so far (statementCount). */
+  private statementsRun = 0;
+  /** The savepoints of the transaction in progress (one at a time: the mutex). */
+  private savepoints = this.newSavepoints();
 
   constructor(options: SqliteStoreOptions) {
     this.db = new Database(options.path);
@@ -40,9 +47,39 @@ export class SqliteStore implements Store {
     this.db.pragma('wal_autocheckpoint = 10000');
     this.db.pragma('cache_size = -65536');
     this.db.pragma('foreign_keys = ON');
+    // Count the BEGIN and COMMIT (or ROLLBACK) that the driver's transaction wrapper runs around
+    // each call: it runs them itself, not through stmt().
+    const transaction = this.db.transaction.bind(this.db);
+    this.db.transaction = ((fn: (...args: unknown[]) => unknown) => transaction((...args: unknown[]) => {
+      this.statementsRun += 2;
+      return fn(...args);
+    })) as typeof this.db.transaction;
+  }
+
+  /** Statements executed since the store opened (BEGIN/COMMIT included): in-process calls, not round trips. */
+  statementCount(): number {
+    return this.statementsRun;
+  }
+
+  /** Runs statements without parameters (transaction control), counting each. */
+  private exec(...statements: string[]): void {
+    for (const sql of statements) {
+      this.statementsRun++;
+      this.db.exec(sql);
+    }
+  }
+
+  private newSavepoints(): Savepoints {
+    return new Savepoints((statements) => {
+      // SQLite already rolled the whole transaction back (SQLITE_FULL, SQLITE_IOERR...): running
+      // SAVEPOINT now would start a new transaction in its place, so fail instead.
+      if (!this.db.inTransaction) throw new SwitchyardError('INTERNAL', 'the transaction was rolled back by SQLite');
+      this.exec(...statements);
+    });
   }
 
   private stmt(sql: string): Database.Statement {
+    this.statementsRun++;
     let s = this.statements.get(sql);
     if (!s) {
       s = this.db.prepare(sql);
@@ -125,13 +162,15 @@ export class SqliteStore implements Store {
 
   transaction<T>(fn: (tx: StoreTx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     return this.exclusive(async () => {
-      this.db.exec('BEGIN IMMEDIATE');
+      this.exec('BEGIN IMMEDIATE');
+      this.savepoints = this.newSavepoints();
       try {
         const result = await fn(this.tx);
-        this.db.exec('COMMIT');
+        this.savepoints.assertUsable();
+        this.exec('COMMIT');
         return result;
       } catch (error) {
-        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        if (this.db.inTransaction) this.exec('ROLLBACK');
         throw error;
       }
     }, options.interactive === true);
@@ -186,13 +225,18 @@ export class SqliteStore implements Store {
     },
     saveStep: async (step) => {
       this.run(Q.saveStep, map.stepParams(step));
+      this.run(Q.resetLeaseExpiries, { id: step.executionId });
     },
     finishExecution: async (lease, update) => this.finish(lease, update),
-    countExecutionsByRoot: async (tenant, rootChangeId) => (this.get<{ n: number }>(Q.countByRoot, { tenant, rootChangeId }) as { n: number }).n,
-    lastExecutionAt: async (tenant, workflowId, recordType, recordId) =>
-      this.get<{ at: number | null }>(Q.lastExecutionAt, { tenant, workflowId, recordType, recordId })?.at ?? undefined,
+    loopGuardFacts: async (q) => loopGuardFacts(this.all<LoopGuardFactRow>(Q.loopGuardFacts, {
+      tenant: q.tenant, rootChangeId: q.root?.changeId ?? null, countUpTo: q.root?.countUpTo ?? 0,
+      recordType: q.recordType, recordId: q.recordId, workflowIds: JSON.stringify(q.workflowIds),
+    })),
     insertAlert: async (a) => {
       this.run(Q.insertAlert, { ...a, details: JSON.stringify(a.details) });
+    },
+    insertAlerts: async (alerts) => {
+      for (const a of alerts) this.run(Q.insertAlert, { ...a, details: JSON.stringify(a.details) });
     },
     getEffect: async (tenant, key) => {
       const row = this.get<map.EffectSql>(Q.getEffect, { tenant, key });
@@ -211,6 +255,7 @@ export class SqliteStore implements Store {
     putBreaker: async (b) => {
       this.run(Q.putBreaker, { ...b, state: JSON.stringify(b.state) });
     },
+    savepoint: (fn) => this.savepoints.run(fn),
   };
 
   private finish(lease: Lease, update: ExecutionUpdate): void {
@@ -221,6 +266,7 @@ export class SqliteStore implements Store {
       reason: update.reason ?? null,
       finishedAt: update.finishedAt ?? null,
       runAt: update.runAt ?? null,
+      waitingOn: update.waitingOn ?? null,
     });
     if (changed !== 1) throw new StaleLeaseError(lease.executionId, lease.attempt);
   }
@@ -315,6 +361,24 @@ export class SqliteStore implements Store {
     return this.exclusive(() => this.all<map.AttemptSql>(Q.listAttempts, { executionId }).map(map.attempt));
   }
 
+  /** Four statements whatever the batch size (see the port); none for an empty batch. */
+  loadExecutionContexts(executions: ExecutionRow[]): Promise<Map<string, ExecutionContextRow>> {
+    if (executions.length === 0) return Promise.resolve(new Map<string, ExecutionContextRow>());
+    const keys = contextKeys(executions);
+    return this.exclusive(() => assembleContexts(executions, {
+      changes: this.all<map.ChangeSql>(Q.contextChanges, { keys: JSON.stringify(keys.changes.map((k) => [k.tenant, k.id])) })
+        .map(map.change),
+      records: this.all<map.RecordSql>(Q.contextRecords, { keys: JSON.stringify(keys.records.map((k) => [k.tenant, k.type, k.id])) })
+        .map(map.record),
+      steps: this.all<map.StepSql & { context_tenant: string }>(Q.contextSteps, {
+        keys: JSON.stringify(keys.steps.map((k) => [k.tenant, k.executionId])),
+      }).map((r) => ({ tenant: r.context_tenant, step: map.step(r) })),
+      attempts: this.all<{ context_tenant: string; execution_id: string; step_id: string; failed: number }>(Q.contextAttempts, {
+        keys: JSON.stringify(keys.attempts.map((k) => [k.tenant, k.executionId])),
+      }).map((r) => ({ tenant: r.context_tenant, executionId: r.execution_id, stepId: r.step_id, failed: r.failed })),
+    }));
+  }
+
   listBreakers(tenant: string): Promise<BreakerRow[]> {
     return this.exclusive(() => this.all<map.BreakerSql>(Q.listBreakers, { tenant }).map(map.breaker));
   }
@@ -331,6 +395,10 @@ export class SqliteStore implements Store {
       ids.filter((id) => this.get(Q.requeue, { tenant, id, from: JSON.stringify(from), now })))());
   }
 
+  releaseWaiting(tenant: string, waitingOn: string, now: number): Promise<number> {
+    return this.exclusive(() => this.run(Q.releaseWaiting, { tenant, waitingOn, now }));
+  }
+
   cancelExecutions(tenant: string, ids: string[], from: ExecutionStatus[], reason: string, now: number): Promise<string[]> {
     return this.exclusive(() => this.db.transaction(() =>
       ids.filter((id) => this.get(Q.cancel, { tenant, id, from: JSON.stringify(from), reason, now })))());
@@ -339,6 +407,16 @@ export class SqliteStore implements Store {
   claimExecutions(options: ClaimOptions): Promise<ExecutionRow[]> {
     return this.exclusive(() =>
       this.db.transaction(() => {
+        // A suspect (its lease ran out without a checkpoint) runs alone: only a caller with nothing
+        // in flight gets one, and then nothing else (see ClaimOptions.busy).
+        if (options.limit <= 0) return [];
+        const suspect = options.busy ? undefined : this.get<map.ExecutionSql>(Q.readySuspect, { now: options.now });
+        if (suspect) {
+          const updated = this.get<map.ExecutionSql>(Q.claim, {
+            id: suspect.id, now: options.now, leaseUntil: options.now + options.leaseMs, workerId: options.workerId,
+          });
+          return updated ? [map.execution(updated)] : [];
+        }
         // Round-robin over tenants so one tenant's backlog cannot starve another's. Tenants come
         // from the ready executions themselves (not the catalog, which a tenant may lack).
         const ready = this.all<{ tenant: string }>(Q.readyTenants, { now: options.now }).map((r) => r.tenant);
@@ -355,6 +433,7 @@ export class SqliteStore implements Store {
             any = true;
             if (lanes.has(row.lane) || claimed.length >= options.limit) continue;
             lanes.add(row.lane);
+            if (row.lease_expiries > 0) continue; // a suspect heads this lane: never in a batch
             const updated = this.get<map.ExecutionSql>(Q.claim, {
               id: row.id, now: options.now, leaseUntil: options.now + options.leaseMs, workerId: options.workerId,
             });
@@ -377,8 +456,27 @@ export class SqliteStore implements Store {
     );
   }
 
-  sweepExpiredLeases(now: number): Promise<number> {
-    return this.exclusive(() => this.run(Q.sweep, { now }));
+  async sweepExpiredLeases(now: number): Promise<number> {
+    return (await this.sweepLeases(now)).requeued;
+  }
+
+  sweepLeases(now: number, policy?: SweepPolicy): Promise<SweepResult> {
+    const maxExpiries = policy?.maxLeaseExpiries ?? Number.MAX_SAFE_INTEGER;
+    return this.exclusive(() => this.db.transaction(() => {
+      // Read the ones that reach the threshold first: the requeue below counts the others' expiry.
+      const poisoned = this.all<map.ExecutionSql>(Q.expiredAtThreshold, { now, maxExpiries });
+      const requeued = this.run(Q.sweep, { now, maxExpiries });
+      const quarantined: Quarantined[] = [];
+      for (const row of poisoned) {
+        const exec = map.execution(row);
+        const { reason, alert } = (policy as SweepPolicy).quarantine({ ...exec, leaseExpiries: exec.leaseExpiries + 1 }, now);
+        const failed = this.get<map.ExecutionSql>(Q.quarantine, { id: exec.id, reason, now });
+        if (!failed) continue;
+        this.run(Q.insertAlert, { ...alert, details: JSON.stringify(alert.details) });
+        quarantined.push({ execution: map.execution(failed), alert });
+      }
+      return { requeued, quarantined };
+    })());
   }
 
   nextRunAt(): Promise<number | undefined> {

@@ -90,4 +90,33 @@ CREATE TABLE breakers (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'lease-expiries',
+    // Poison-pill containment: leases that ran out since the last checkpoint. Suspects (> 0) are
+    // few, so the claim finds the oldest ready one through a small partial index.
+    sql: `
+ALTER TABLE executions ADD COLUMN lease_expiries INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX executions_suspects ON executions (run_at, seq) WHERE status = 'queued' AND lease_expiries > 0;
+`,
+  },
+  {
+    version: 4,
+    name: 'loop-guard-last-run',
+    // The re-entry guard asks when a workflow last ran for a record, skipped executions not
+    // counted. Skipped rows are left out of this index, so the answer is its last entry for
+    // (tenant, workflow, record): one probe, however many executions the record has.
+    sql: `
+CREATE INDEX executions_last_run ON executions (tenant, workflow_id, record_type, record_id, created_at) WHERE status != 'skipped';
+`,
+  },
+  {
+    version: 5,
+    name: 'executions-waiting-on',
+    // The circuit breaker a queued execution waits on: when it closes, they are made due at once.
+    sql: `
+ALTER TABLE executions ADD COLUMN waiting_on TEXT;
+CREATE INDEX executions_waiting_on ON executions (tenant, waiting_on) WHERE status = 'queued' AND waiting_on IS NOT NULL;
+`,
+  },
 ];

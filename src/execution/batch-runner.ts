@@ -1,0 +1,162 @@
+// Batched execution: a claimed batch is loaded in a few queries, decided by the pure core, and the
+// executions that end in this run without an outside call (a skip, or conditions then one data
+// step) commit together in ONE transaction. Each execution runs inside its own savepoint behind its
+// own lease check, so one that fails (a throwing step, a stolen lease) is rolled back alone and the
+// others commit. Everything else (outside calls, async steps, several steps, retries, breakers that
+// are not closed) and every execution whose savepoint failed goes to the one-at-a-time runner,
+// which owns failure handling: the batch never decides a failure, it only hands work on.
+import type { DataAction } from '../actions/types.js';
+import type { CompiledStep, CompiledWorkflow } from '../definitions/compile.js';
+import { StaleLeaseError } from '../errors.js';
+import type { TenantCatalog } from '../services/catalog.js';
+import { applyWrite } from '../services/write-path.js';
+import type { ExecutionContextRow, StoreTx } from '../store/port.js';
+import type { AlertRow, ExecutionRow, Json, Lease, StepRow } from '../store/types.js';
+import { checkConditions } from './condition-check.js';
+import { idempotencyKey } from './execution-facts.js';
+import { nextMove } from './decide.js';
+import { celContextFor, currentRecordData, stepOutputs, writeCommandFor } from './run-context.js';
+import type { ExecutionRunner, RunnerDeps } from './runner.js';
+
+/** An execution the batch can end in its one transaction. */
+type Planned =
+  | { kind: 'skip'; exec: ExecutionRow; wf: CompiledWorkflow; reason: string }
+  | { kind: 'data'; exec: ExecutionRow; wf: CompiledWorkflow; ctx: ExecutionContextRow; step: CompiledStep; action: DataAction };
+
+/** What one execution's savepoint committed, announced once the transaction is durable. */
+interface Committed {
+  planned: Planned;
+  step?: StepRow;
+  queued: number;
+  alerts: AlertRow[];
+}
+
+export class BatchRunner {
+  constructor(private readonly deps: RunnerDeps, private readonly runner: ExecutionRunner) {}
+
+  /** Runs a claimed batch to its outcomes. Never throws: what it cannot do goes to the runner. */
+  async run(execs: ExecutionRow[], signal: AbortSignal): Promise<void> {
+    let contexts: Map<string, ExecutionContextRow>;
+    try {
+      contexts = await this.deps.store.loadExecutionContexts(execs);
+    } catch {
+      return this.runEach(execs, signal);
+    }
+    const planned: Planned[] = [];
+    const alone: ExecutionRow[] = [];
+    for (const exec of execs) {
+      const plan = await this.plan(exec, contexts.get(exec.id)).catch(() => undefined);
+      if (plan) planned.push(plan);
+      else alone.push(exec);
+    }
+    const leftovers = await this.commit(planned);
+    await this.runEach([...alone, ...leftovers], signal);
+  }
+
+  private runEach(execs: ExecutionRow[], signal: AbortSignal): Promise<void> {
+    return Promise.all(execs.map((e) => this.runner.run(e, signal))).then(() => undefined);
+  }
+
+  /** The batch's part of an execution, or undefined when the runner should take it. */
+  private async plan(exec: ExecutionRow, ctx: ExecutionContextRow | undefined): Promise<Planned | undefined> {
+    if (!ctx || exec.kind !== 'workflow') return undefined;
+    const wf = await this.deps.catalog.version(exec.tenant, exec.workflowId, exec.version);
+    const gate = await this.deps.breakers.allow(exec.tenant, `workflow:${wf.id}`, this.deps.workflowBreaker);
+    if (!gate.allowed || gate.state.state !== 'closed') return undefined; // waiting and probes: the runner's job
+    const input = { kind: exec.kind, stepId: exec.stepId, steps: wf.steps, checkpoints: ctx.steps, now: this.deps.clock.now() };
+    let move = nextMove(input);
+    if (move.kind === 'check-conditions') {
+      const data = currentRecordData(ctx.change, ctx.record?.data);
+      if (!data) return { kind: 'skip', exec, wf, reason: 'the record no longer exists' };
+      const cel = celContextFor(exec, ctx.change, data, stepOutputs(ctx.parentSteps, ctx.steps), this.deps.clock.now());
+      move = nextMove({ ...input, conditions: checkConditions(wf, cel, this.deps.conditionStats) });
+    }
+    if (move.kind === 'skip') return { kind: 'skip', exec, wf, reason: move.reason };
+    if (move.kind !== 'run-step' || !move.last) return undefined;
+    const { step } = move;
+    if (step.action.kind !== 'data' || step.mode !== 'sync' || step.when || (ctx.failedAttempts[step.definition.id] ?? 0) > 0) return undefined;
+    return { kind: 'data', exec, wf, ctx, step, action: step.action };
+  }
+
+  /**
+   * One transaction for the whole batch, one savepoint per execution. Returns the executions whose
+   * savepoint failed (for the runner to run alone); the rest are committed and announced.
+   */
+  private async commit(planned: Planned[]): Promise<ExecutionRow[]> {
+    if (planned.length === 0) return [];
+    // A stable lock order (by record) keeps two batches from deadlocking on each other's records.
+    planned.sort((a, b) => (a.exec.lane < b.exec.lane ? -1 : a.exec.lane > b.exec.lane ? 1 : 0));
+    const catalogs = new Map<string, TenantCatalog>();
+    for (const p of planned) {
+      if (p.kind === 'data' && !catalogs.has(p.exec.tenant)) {
+        catalogs.set(p.exec.tenant, this.deps.catalog.cached(p.exec.tenant) ?? (await this.deps.catalog.forTenant(p.exec.tenant)));
+      }
+    }
+    let committed: Committed[] = [];
+    let leftovers: ExecutionRow[] = [];
+    try {
+      await this.deps.store.transaction(async (tx) => {
+        committed = []; // a retried transaction starts afresh
+        leftovers = [];
+        for (const p of planned) {
+          try {
+            committed.push(await tx.savepoint(() => this.apply(tx, p, catalogs)));
+          } catch (error) {
+            // A stolen lease: another worker owns it now, so it is not ours to run at all.
+            if (error instanceof StaleLeaseError) this.deps.events.emit('lease:lost', p.exec.id);
+            else leftovers.push(p.exec);
+          }
+        }
+      });
+    } catch {
+      return planned.map((p) => p.exec); // nothing committed: each runs alone, with its own error handling
+    }
+    await this.announce(committed);
+    return leftovers;
+  }
+
+  private async apply(tx: StoreTx, p: Planned, catalogs: Map<string, TenantCatalog>): Promise<Committed> {
+    const lease: Lease = { executionId: p.exec.id, attempt: p.exec.attempt };
+    const now = this.deps.clock.now();
+    if (p.kind === 'skip') {
+      await tx.finishExecution(lease, { status: 'skipped', reason: p.reason, finishedAt: now });
+      return { planned: p, queued: 0, alerts: [] };
+    }
+    const { exec, ctx, step, action } = p;
+    const key = step.definition.id;
+    await tx.checkLease(lease);
+    const current = await tx.getRecordForUpdate(exec.tenant, exec.recordType, exec.recordId);
+    const cel = celContextFor(exec, ctx.change, current?.data ?? ctx.change?.before ?? {}, stepOutputs(ctx.parentSteps, ctx.steps), now);
+    const writes = action.plan(step.compiled, {
+      tenant: exec.tenant, executionId: exec.id, stepId: key, idempotencyKey: idempotencyKey(exec, key),
+      recordType: exec.recordType, recordId: exec.recordId, cel, signal: new AbortController().signal,
+      connector: () => { throw new Error('a data step uses no connector'); },
+    });
+    const results: Json[] = [];
+    let queued = 0;
+    const alerts: AlertRow[] = [];
+    for (const write of writes) {
+      const result = await applyWrite(tx, catalogs.get(exec.tenant) as TenantCatalog, writeCommandFor(exec, key, write), this.deps.writeDeps);
+      queued += result.executions;
+      alerts.push(...result.alerts);
+      results.push({ kind: write.kind, type: write.type, id: result.record?.id ?? write.id ?? null, change: result.change?.id ?? null, version: result.record?.version ?? null });
+    }
+    const row: StepRow = { executionId: exec.id, stepId: key, attempt: exec.attempt, startedAt: now, status: 'succeeded', output: { writes: results }, error: null, finishedAt: now };
+    await tx.saveStep(row);
+    await tx.finishExecution(lease, { status: 'succeeded', reason: null, finishedAt: now });
+    return { planned: p, step: row, queued, alerts };
+  }
+
+  /** After commit: wake workers once, deliver alerts, tell observers, feed the workflow breakers. */
+  private async announce(committed: Committed[]): Promise<void> {
+    if (committed.some((c) => c.queued > 0)) await this.deps.store.notifyQueued();
+    for (const c of committed) {
+      const { exec, wf } = c.planned;
+      if (c.step) this.deps.events.emit('step:finished', exec, c.step);
+      const status = c.planned.kind === 'skip' ? 'skipped' : 'succeeded';
+      this.deps.events.emit('execution:finished', exec, status, c.planned.kind === 'skip' ? c.planned.reason : null);
+      for (const alert of c.alerts) await this.deps.alerts.deliver(alert);
+      if (status === 'succeeded') await this.deps.breakers.record(exec.tenant, `workflow:${wf.id}`, true, this.deps.workflowBreaker);
+    }
+  }
+}
