@@ -3,6 +3,7 @@
 import { claim, type ClaimOptions } from './scenarios/claim.js';
 import { conditions, type ConditionsOptions } from './scenarios/conditions.js';
 import { dispatch, type DispatchOptions } from './scenarios/dispatch.js';
+import { executor, type ExecutorOptions } from './scenarios/executor.js';
 import { memory, type MemoryOptions } from './scenarios/memory.js';
 import { throughput, type ThroughputOptions } from './scenarios/throughput.js';
 import { writeHistory, type WriteHistoryOptions } from './scenarios/write-history.js';
@@ -10,6 +11,7 @@ import { writeLatency, type WriteLatencyOptions } from './scenarios/write-latenc
 
 const scenarios = {
   throughput: (o: unknown) => throughput(o as ThroughputOptions),
+  executor: (o: unknown) => executor(o as ExecutorOptions),
   'write-latency': (o: unknown) => writeLatency(o as WriteLatencyOptions),
   'write-history': (o: unknown) => writeHistory(o as WriteHistoryOptions),
   dispatch: (o: unknown) => dispatch(o as DispatchOptions),

@@ -5,7 +5,7 @@ import type { ScenarioName } from './child.js';
 import type { Backend, WorkerFlags } from './scenarios/common.js';
 
 export const USAGE = `npm run bench -- [options]
-  --only LIST            scenarios to run (default all): throughput,write-latency,write-history,dispatch,memory,conditions,claim,peers
+  --only LIST            scenarios to run (default all): throughput,executor,write-latency,write-history,dispatch,memory,conditions,claim,peers
   --backends LIST        sqlite,postgres (default both)
   --runs N               runs per figure (default 3; each figure is the median with min and max)
   --changes N            scenario 1 changes, embedded (default 20000)
@@ -56,7 +56,7 @@ export interface Flags {
   argv: string[];
 }
 
-const ALL = ['throughput', 'write-latency', 'write-history', 'dispatch', 'memory', 'conditions', 'claim', 'peers'];
+const ALL = ['throughput', 'executor', 'write-latency', 'write-history', 'dispatch', 'memory', 'conditions', 'claim', 'peers'];
 
 export function parseFlags(argv: string[]): Flags | 'help' {
   const options = Object.fromEntries<{ type: 'string' | 'boolean' }>([
@@ -129,6 +129,12 @@ export function plan(f: Flags): Job[] {
   if (postgres) {
     for (const w of f.pgWorkers) {
       add(`throughput/postgres/${w}w`, 'throughput', { backend: 'postgres', workers: w, changes: f.pgChanges, inFlight: 16, worker: f.worker });
+    }
+  }
+  // The executor alone, one by one (as before batched commits) and batched, in the same run.
+  for (const backend of f.backends) {
+    for (const batchCommit of [false, true]) {
+      add(`executor/${backend}/${batchCommit ? 'batched' : 'one-by-one'}`, 'executor', { backend, changes: backend === 'sqlite' ? f.changes : f.pgChanges, batchCommit, worker: f.worker });
     }
   }
   for (const backend of f.backends) {

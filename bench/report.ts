@@ -44,6 +44,7 @@ export function buildFigures(records: RunRecord[], peers: PeerResult[]): Figure[
   const bullmq = peerThroughput(peers, 'bullmq');
   const graphileBatched = peerThroughput(peers, 'graphile-worker', true);
   const zeroWorkflowP99 = new Map<string, number>();
+  const oneByOne = new Map<string, number>();
 
   for (const rec of records) {
     const runs = ok(rec);
@@ -63,6 +64,17 @@ export function buildFigures(records: RunRecord[], peers: PeerResult[]): Figure[
         push(rec, rec.job.id, `1 end-to-end ${String(o.changes)} changes, ${where}`, 'exec/s', values, { ratio, target });
         const rss = runs.map((r) => (embedded ? num(r, 'peakRssMiB') : Math.max(...(r.workerPeakRssMiB as number[]))));
         push(rec, `memory/peak/${rec.job.id}`, `4 peak RSS during 1, ${embedded ? 'embedded engine' : `largest of ${String(o.workers)} worker(s)`}`, 'MiB', rss);
+        break;
+      }
+      case 'executor': {
+        const values = runs.map((r) => num(r, 'value'));
+        const mode = o.batchCommit === true ? 'batched commits' : 'one by one (before)';
+        const key = `executor/${backend}`;
+        if (o.batchCommit !== true) oneByOne.set(key, spread(values).median);
+        const before = oneByOne.get(key);
+        const ratio = o.batchCommit === true && before ? { value: round(spread(values).median / before, 2), vs: `one by one ${before} exec/s` } : undefined;
+        push(rec, rec.job.id, `1b executor alone, ${String(o.changes)} queued, 1 worker in process, ${backend}, ${mode}`, 'exec/s', values, { ratio });
+        push(rec, `${rec.job.id}/statements`, `1b store statements per execution (${backend === 'postgres' ? 'round trips' : 'in process'}), ${backend}, ${mode}`, 'stmt', runs.map((r) => num(r, 'statementsPerExecution')));
         break;
       }
       case 'write-latency': {

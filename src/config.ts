@@ -6,9 +6,10 @@ import { parseDuration } from './clock.js';
 import { parseDefinitionText, schemaProblems } from './definitions/validate.js';
 import { isSwitchyardError, validationError } from './errors.js';
 import { resolveConnectors, type ConnectorRuntime } from './actions/connectors/config.js';
-import { resolveBreakerConfig, type BreakerConfig } from './execution/circuit-breaker.js';
-import { resolveObjectTypes, type ObjectTypeSpec } from './records/object-types.js';
-import { DEFAULT_LOOP_LIMITS, type LoopLimits } from './execution/loop-guard.js';
+import { resolveBreakerConfig, type BreakerConfig } from './failures/circuit-breaker.js';
+import type { ObjectTypeSpec } from './domain/types.js';
+import { resolveObjectTypes } from './records/object-types.js';
+import { DEFAULT_LOOP_LIMITS, type LoopLimits } from './services/loop-guard.js';
 
 const Duration = Type.Union([Type.String(), Type.Number()]);
 const FieldSpecSchema = Type.Object({
@@ -42,6 +43,8 @@ export const ConfigSchema = Type.Object({
     maxLeaseExpiries: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
     /** How long circuit breaker outcomes are counted in memory before one write per breaker. Default 250ms. */
     breakerFlush: Type.Optional(Duration),
+    /** Commit the outcomes of a claimed batch in one transaction where they need no outside call. Default true. */
+    batchCommit: Type.Optional(Type.Boolean()),
   }, { additionalProperties: false })),
   /** Run-time loop guards: defaults for every tenant, and per-tenant overrides. */
   loops: Type.Optional(Type.Object({
@@ -95,6 +98,12 @@ export interface WorkerSettings {
   maxLeaseExpiries: number;
   /** Circuit breaker outcomes are counted in memory and written once per breaker per this. Default 250 ms. */
   breakerFlushMs: number;
+  /**
+   * A claimed batch is loaded in a few queries and the executions that end without an outside
+   * call (skips, conditions + one data step) commit in one transaction, one savepoint each.
+   * False runs every execution on its own (the path every other execution takes). Default true.
+   */
+  batchCommit: boolean;
 }
 
 export interface ResolvedConfig {
@@ -158,6 +167,7 @@ export function resolveConfig(raw: RawConfig = {}, env: NodeJS.ProcessEnv = {}, 
       sweepMs: parseDuration(w.sweep ?? '5s'),
       maxLeaseExpiries: w.maxLeaseExpiries ?? 3,
       breakerFlushMs: parseDuration(w.breakerFlush ?? '250ms'),
+      batchCommit: w.batchCommit ?? true,
     }),
     raw,
   };

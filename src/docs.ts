@@ -1,5 +1,5 @@
 // Generated reference documents, kept in the repository and checked by a test.
-import { FAILURE_CODES } from './actions/failures.js';
+import { FAILURE_CODES } from './failures/action-failures.js';
 import { WorkflowSchema } from './definitions/schema.js';
 import { ERRORS } from './errors.js';
 
@@ -13,7 +13,7 @@ export function errorsMarkdown(): string {
   return [
     '# Error codes',
     '',
-    'Generated from `src/errors.ts` and `src/actions/failures.ts` by `npm run docs`; a test fails when this file drifts.',
+    'Generated from `src/errors.ts` and `src/failures/action-failures.ts` by `npm run docs`; a test fails when this file drifts.',
     '',
     '## API and engine errors (problem+json `code`)',
     '',

@@ -7,8 +7,9 @@ import { Alerts } from './observability/alerts.js';
 import { createMetrics } from './observability/metrics.js';
 import type { Registry } from 'prom-client';
 import { RateLimiter } from './scheduling/rate-limiter.js';
-import { LoopGuard } from './execution/loop-guard.js';
+import { LoopGuard } from './services/loop-guard.js';
 import { Quarantine } from './execution/quarantine.js';
+import { BatchRunner } from './execution/batch-runner.js';
 import { ExecutionRunner } from './execution/runner.js';
 import { Worker } from './execution/worker.js';
 import { EngineEvents } from './observability/events.js';
@@ -17,6 +18,7 @@ import { Catalog } from './services/catalog.js';
 import { DeadLettersService } from './services/dead-letters-service.js';
 import { ExecutionsService } from './services/executions-service.js';
 import { RecordsService } from './services/records-service.js';
+import { OccurrencesService } from './services/occurrences-service.js';
 import { WorkflowsService } from './services/workflows-service.js';
 import type { WriteDeps } from './services/write-path.js';
 import type { Store } from './store/port.js';
@@ -37,6 +39,8 @@ export interface Engine {
   readonly clock: Clock;
   readonly events: EngineEvents;
   readonly records: RecordsService;
+  /** Occurrences that are not record writes (manual runs now; schedules and events later) enter here. */
+  readonly occurrences: OccurrencesService;
   readonly workflows: WorkflowsService;
   readonly executions: ExecutionsService;
   readonly deadLetters: DeadLettersService;
@@ -58,16 +62,18 @@ export function createEngine(options: EngineOptions): Engine {
   const writeDeps: WriteDeps = { clock, validator, loopGuard: new LoopGuard((tenant) => config.loopLimits(tenant)) };
   const alerts = new Alerts((tenant) => config.alertConnector(tenant), events);
   const breakers = new Breakers(store, clock, alerts, { flushMs: config.worker.breakerFlushMs });
-  const runner = new ExecutionRunner({
+  const runnerDeps = {
     store, catalog, clock, events, writeDeps, alerts, breakers,
     conditionStats: new ConditionStats(),
     limiter: new RateLimiter(),
-    connectors: (tenant, name) => config.connector(tenant, name),
+    connectors: (tenant: string, name: string) => config.connector(tenant, name),
     workflowBreaker: config.workflowBreaker,
     random: options.random,
-  });
+  };
+  const runner = new ExecutionRunner(runnerDeps);
+  const batchRunner = config.worker.batchCommit ? new BatchRunner(runnerDeps, runner) : undefined;
   const quarantine = new Quarantine({ store, catalog, writeDeps, alerts, events }, config.worker.maxLeaseExpiries);
-  const worker = new Worker(store, runner, clock, config.worker, events, quarantine);
+  const worker = new Worker(store, runner, clock, config.worker, events, quarantine, batchRunner);
   let started = false;
 
   return {
@@ -76,6 +82,7 @@ export function createEngine(options: EngineOptions): Engine {
     clock,
     events,
     records: new RecordsService(store, catalog, validator, writeDeps, alerts),
+    occurrences: new OccurrencesService(store, catalog, writeDeps, alerts),
     workflows: new WorkflowsService(store, catalog, config.objectTypes, clock, config.maxChainDepth),
     executions: new ExecutionsService(store),
     deadLetters: new DeadLettersService(store, clock),

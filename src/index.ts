@@ -7,13 +7,12 @@ export { openStore } from './store/open.js';
 export { SqliteStore, type SqliteStoreOptions } from './store/sqlite/sqlite-store.js';
 export { PostgresStore, type PostgresStoreOptions } from './store/postgres/postgres-store.js';
 export type { Store, StoreTx, StoreCapabilities } from './store/port.js';
-export type {
-  Actor, AlertRow, Cause, ChangeRow, ExecutionRow, ExecutionStatus, RecordRow, StepRow, WorkflowRow, WorkflowVersionRow,
-} from './store/types.js';
-export { WorkflowSchema, type WorkflowDefinition, type StepDefinition, type Trigger } from './definitions/schema.js';
+export type { Actor, AlertRow, Cause, ChangeRow, ExecutionRow, ExecutionStatus, RecordRow, StepRow, WorkflowRow, WorkflowVersionRow } from './domain/types.js';
+export { type WorkflowDefinition, type StepDefinition, type Trigger } from './domain/workflow.js';
+export { WorkflowSchema } from './definitions/schema.js';
 export { defineWorkflow } from './definitions/define.js';
 export { parseDefinitionText } from './definitions/validate.js';
 export { analyzeWorkflows, formatReport, type GraphReport, type ReportFormat } from './graph/index.js';
 export { buildServer, type ServerOptions } from './server/app.js';
-export { NonRetryableError, RetryAfterError, RetryableError, type FailureCode } from './actions/failures.js';
+export { NonRetryableError, RetryAfterError, RetryableError, type FailureCode } from './failures/action-failures.js';
 export type { EngineEventMap } from './observability/events.js';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { resolveConfig, type RawConfig } from '../../src/config.js';
-import type { WorkflowDefinition } from '../../src/definitions/schema.js';
+import type { WorkflowDefinition } from '../../src/domain/workflow.js';
 import { createEngine, type Engine } from '../../src/engine.js';
 import type { Store } from '../../src/store/port.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
@@ -76,7 +76,7 @@ async function dropSchema(schema: string): Promise<void> {
 }
 
 /** Worker settings for the engines and CLI workers of a run (the engine's defaults unless flags say). */
-export interface WorkerFlags { concurrency?: number; batchSize?: number }
+export interface WorkerFlags { concurrency?: number; batchSize?: number; batchCommit?: boolean }
 
 export function rawConfig(worker: WorkerFlags): RawConfig {
   return { worker: { ...worker, poll: '1s' } };

@@ -9,7 +9,7 @@ import { ConditionStats } from '../../src/conditions/ordering.js';
 import { compileWorkflow, type CompiledCondition } from '../../src/definitions/compile.js';
 import type { CelContext } from '../../src/conditions/cel.js';
 import { resolveObjectTypes } from '../../src/records/object-types.js';
-import type { RecordData } from '../../src/store/types.js';
+import type { RecordData } from '../../src/domain/types.js';
 import { round } from '../lib.js';
 
 export interface ConditionsOptions {

@@ -4,8 +4,8 @@
 // workflow) must stay index lookups, however many executions the record already has.
 import { Pool } from 'undici';
 import { buildServer } from '../../src/server/app.js';
-import type { WorkflowDefinition } from '../../src/definitions/schema.js';
-import type { NewExecution } from '../../src/store/types.js';
+import type { WorkflowDefinition } from '../../src/domain/workflow.js';
+import type { NewExecution } from '../../src/domain/types.js';
 import { latencySummary, now, paced, type LatencySummary } from '../lib.js';
 import { benchEngine, bigDeal, freshStore, stopEngine, TENANT, throughputWorkflow, type Backend, type WorkerFlags } from './common.js';
 

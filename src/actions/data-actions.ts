@@ -5,9 +5,10 @@ import { assertResultSize } from '../conditions/budget.js';
 import { fitsField, type CelProgram } from '../conditions/cel.js';
 import { isExpressionError } from '../conditions/expression-errors.js';
 import type { FieldProblem } from '../errors.js';
-import { fieldSpec, type ObjectTypeSpec } from '../records/object-types.js';
-import type { Json } from '../store/types.js';
-import { NonRetryableError } from './failures.js';
+import type { ObjectTypeSpec } from '../domain/types.js';
+import { fieldSpec } from '../records/object-types.js';
+import type { Json } from '../domain/types.js';
+import { NonRetryableError } from '../failures/action-failures.js';
 import type { ActionCompileContext, DataAction } from './types.js';
 
 const SetParam = Type.Record(Type.String(), Type.String({ minLength: 1 }), { description: 'field: CEL expression' });

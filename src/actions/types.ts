@@ -3,10 +3,9 @@
 // through a connector and carries an idempotency key (execution id + step id).
 import type { TSchema } from '@sinclair/typebox';
 import type { CelContext, CelScope } from '../conditions/cel.js';
-import type { StepDefinition } from '../definitions/schema.js';
+import type { StepDefinition } from '../domain/workflow.js';
 import type { FieldProblem } from '../errors.js';
-import type { ObjectTypeSpec } from '../records/object-types.js';
-import type { Json, RecordData } from '../store/types.js';
+import type { Json, ObjectTypeSpec, RecordData } from '../domain/types.js';
 
 export interface ActionCompileContext {
   types: Map<string, ObjectTypeSpec>;

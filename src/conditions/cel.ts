@@ -8,8 +8,7 @@ import { MAX_AST_NODES, MAX_PARSE_DEPTH, sourceLengthProblem, staticBudgetProble
 import { ExpressionError } from './expression-errors.js';
 import { instrument, metered } from './guard.js';
 import { compilePattern } from './regex.js';
-import type { FieldType, ObjectTypeSpec } from '../records/object-types.js';
-import type { Json, RecordData } from '../store/types.js';
+import type { FieldType, Json, ObjectTypeSpec, RecordData } from '../domain/types.js';
 
 const CEL_TYPES: Record<FieldType, string> = {
   string: 'string',

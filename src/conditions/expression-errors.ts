@@ -1,6 +1,6 @@
 // Typed failures of a CEL evaluation. Both are deterministic: the same expression on the same
 // data fails the same way again, so retrying cannot help. The step runner's classifyFailure
-// (src/actions/failures.ts) reads `code` from these classes; it never parses the message.
+// (src/failures/action-failures.ts) reads `code` from these classes; it never parses the message.
 
 export type ExpressionFailureCode = 'EXPRESSION_FAILED' | 'EXPRESSION_BUDGET_EXCEEDED';
 

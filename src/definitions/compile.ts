@@ -2,12 +2,13 @@
 // type-checked here, at deploy, so a field-name typo never reaches run time.
 import { ACTION_SPECS, actionSpec } from '../actions/catalog.js';
 import { parseDuration } from '../clock.js';
-import { resolveRetryPolicy, type RetryPolicy } from '../execution/retry-policy.js';
+import { resolveRetryPolicy, type RetryPolicy } from '../failures/retry-policy.js';
 import type { ActionSpec } from '../actions/types.js';
 import { CelScope, fieldsRead, type CelProgram } from '../conditions/cel.js';
 import { validationError, type FieldProblem } from '../errors.js';
-import { fieldSpec, type ObjectTypeSpec } from '../records/object-types.js';
-import type { Condition, StepDefinition, WorkflowDefinition } from './schema.js';
+import type { ObjectTypeSpec } from '../domain/types.js';
+import { fieldSpec } from '../records/object-types.js';
+import type { Condition, StepDefinition, WorkflowDefinition } from '../domain/workflow.js';
 
 export interface CompiledCondition {
   index: number;

@@ -1,6 +1,6 @@
 // Workflows as typed TypeScript objects: the same schema as YAML files, checked at definition time.
 import { validateDefinitionShape } from './validate.js';
-import type { WorkflowDefinition } from './schema.js';
+import type { WorkflowDefinition } from '../domain/workflow.js';
 
 /**
  * Returns the definition after checking its shape (throws WORKFLOW_INVALID naming every problem).

@@ -3,7 +3,8 @@
 import { Value } from '@sinclair/typebox/value';
 import type { TSchema } from '@sinclair/typebox';
 import { validationError, type FieldProblem } from '../errors.js';
-import { STEP_SCHEMAS, WorkflowShapeSchema, type WorkflowDefinition } from './schema.js';
+import { WorkflowShapeSchema, type WorkflowDefinition } from '../domain/workflow.js';
+import { STEP_SCHEMAS } from './schema.js';
 import { parseYamlText } from './yaml-text.js';
 
 /** Parses YAML or JSON text (JSON is YAML) into a plain value, or throws WORKFLOW_INVALID. */

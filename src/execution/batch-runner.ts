@@ -9,9 +9,9 @@ import type { DataAction } from '../actions/types.js';
 import type { CompiledStep, CompiledWorkflow } from '../definitions/compile.js';
 import { StaleLeaseError } from '../errors.js';
 import type { TenantCatalog } from '../services/catalog.js';
-import { applyWrite } from '../services/write-path.js';
+import { applyWrite, Outbox } from '../services/intake.js';
 import type { ExecutionContextRow, StoreTx } from '../store/port.js';
-import type { AlertRow, ExecutionRow, Json, Lease, StepRow } from '../store/types.js';
+import type { ExecutionRow, Json, Lease, StepRow } from '../domain/types.js';
 import { checkConditions } from './condition-check.js';
 import { idempotencyKey } from './execution-facts.js';
 import { nextMove } from './decide.js';
@@ -27,8 +27,8 @@ type Planned =
 interface Committed {
   planned: Planned;
   step?: StepRow;
-  queued: number;
-  alerts: AlertRow[];
+  /** Its savepoint's after-commit work (wake-ups, loop alerts), flushed once for the whole batch. */
+  outbox: Outbox;
 }
 
 export class BatchRunner {
@@ -59,10 +59,11 @@ export class BatchRunner {
 
   /** The batch's part of an execution, or undefined when the runner should take it. */
   private async plan(exec: ExecutionRow, ctx: ExecutionContextRow | undefined): Promise<Planned | undefined> {
-    if (!ctx || exec.kind !== 'workflow') return undefined;
+    // An execution without a record (recordType '') has no record to decide on here: the runner's.
+    if (!ctx || exec.kind !== 'workflow' || exec.recordType === '') return undefined;
     const wf = await this.deps.catalog.version(exec.tenant, exec.workflowId, exec.version);
-    const gate = await this.deps.breakers.allow(exec.tenant, `workflow:${wf.id}`, this.deps.workflowBreaker);
-    if (!gate.allowed || gate.state.state !== 'closed') return undefined; // waiting and probes: the runner's job
+    // Waiting on an open breaker and running its probes are the runner's job.
+    if (!(await this.deps.breakers.isClosed(exec.tenant, `workflow:${wf.id}`, this.deps.workflowBreaker))) return undefined;
     const input = { kind: exec.kind, stepId: exec.stepId, steps: wf.steps, checkpoints: ctx.steps, now: this.deps.clock.now() };
     let move = nextMove(input);
     if (move.kind === 'check-conditions') {
@@ -79,12 +80,15 @@ export class BatchRunner {
   }
 
   /**
-   * One transaction for the whole batch, one savepoint per execution. Returns the executions whose
-   * savepoint failed (for the runner to run alone); the rest are committed and announced.
+   * One transaction for the whole batch. Tried first without savepoints: when nothing fails (the
+   * common case) no savepoint statement is spent. If anything fails, that transaction rolls back
+   * whole and the batch is committed again with a savepoint per execution, so only the failing
+   * ones are left out. Returns the executions the batch could not commit, for the runner to run
+   * alone; the rest are committed and announced.
    */
   private async commit(planned: Planned[]): Promise<ExecutionRow[]> {
     if (planned.length === 0) return [];
-    // A stable lock order (by record) keeps two batches from deadlocking on each other's records.
+    // A stable lock order (by lane: the record) keeps two batches from deadlocking on each other.
     planned.sort((a, b) => (a.exec.lane < b.exec.lane ? -1 : a.exec.lane > b.exec.lane ? 1 : 0));
     const catalogs = new Map<string, TenantCatalog>();
     for (const p of planned) {
@@ -92,6 +96,27 @@ export class BatchRunner {
         catalogs.set(p.exec.tenant, this.deps.catalog.cached(p.exec.tenant) ?? (await this.deps.catalog.forTenant(p.exec.tenant)));
       }
     }
+    const whole = await this.commitWhole(planned, catalogs);
+    if (whole) {
+      await this.announce(whole);
+      return [];
+    }
+    return this.commitIsolated(planned, catalogs);
+  }
+
+  private async commitWhole(planned: Planned[], catalogs: Map<string, TenantCatalog>): Promise<Committed[] | undefined> {
+    try {
+      return await this.deps.store.transaction(async (tx) => {
+        const committed: Committed[] = []; // a retried transaction starts afresh
+        for (const p of planned) committed.push(await this.apply(tx, p, catalogs));
+        return committed;
+      });
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async commitIsolated(planned: Planned[], catalogs: Map<string, TenantCatalog>): Promise<ExecutionRow[]> {
     let committed: Committed[] = [];
     let leftovers: ExecutionRow[] = [];
     try {
@@ -120,11 +145,13 @@ export class BatchRunner {
     const now = this.deps.clock.now();
     if (p.kind === 'skip') {
       await tx.finishExecution(lease, { status: 'skipped', reason: p.reason, finishedAt: now });
-      return { planned: p, queued: 0, alerts: [] };
+      return { planned: p, outbox: new Outbox() };
     }
     const { exec, ctx, step, action } = p;
     const key = step.definition.id;
-    await tx.checkLease(lease);
+    // No lease check up front: the fenced finish below throws StaleLeaseError for a lease that is no
+    // longer held, and that rolls back everything this execution wrote (its savepoint, or the whole
+    // transaction, which is then redone with savepoints).
     const current = await tx.getRecordForUpdate(exec.tenant, exec.recordType, exec.recordId);
     const cel = celContextFor(exec, ctx.change, current?.data ?? ctx.change?.before ?? {}, stepOutputs(ctx.parentSteps, ctx.steps), now);
     const writes = action.plan(step.compiled, {
@@ -133,29 +160,27 @@ export class BatchRunner {
       connector: () => { throw new Error('a data step uses no connector'); },
     });
     const results: Json[] = [];
-    let queued = 0;
-    const alerts: AlertRow[] = [];
+    const outbox = new Outbox();
     for (const write of writes) {
-      const result = await applyWrite(tx, catalogs.get(exec.tenant) as TenantCatalog, writeCommandFor(exec, key, write), this.deps.writeDeps);
-      queued += result.executions;
-      alerts.push(...result.alerts);
+      const result = await applyWrite(tx, catalogs.get(exec.tenant) as TenantCatalog, writeCommandFor(exec, key, write), this.deps.writeDeps, outbox);
       results.push({ kind: write.kind, type: write.type, id: result.record?.id ?? write.id ?? null, change: result.change?.id ?? null, version: result.record?.version ?? null });
     }
     const row: StepRow = { executionId: exec.id, stepId: key, attempt: exec.attempt, startedAt: now, status: 'succeeded', output: { writes: results }, error: null, finishedAt: now };
     await tx.saveStep(row);
     await tx.finishExecution(lease, { status: 'succeeded', reason: null, finishedAt: now });
-    return { planned: p, step: row, queued, alerts };
+    return { planned: p, step: row, outbox };
   }
 
   /** After commit: wake workers once, deliver alerts, tell observers, feed the workflow breakers. */
   private async announce(committed: Committed[]): Promise<void> {
-    if (committed.some((c) => c.queued > 0)) await this.deps.store.notifyQueued();
+    const outbox = new Outbox();
+    for (const c of committed) outbox.absorb(c.outbox);
+    await outbox.flush(this.deps);
     for (const c of committed) {
       const { exec, wf } = c.planned;
       if (c.step) this.deps.events.emit('step:finished', exec, c.step);
       const status = c.planned.kind === 'skip' ? 'skipped' : 'succeeded';
       this.deps.events.emit('execution:finished', exec, status, c.planned.kind === 'skip' ? c.planned.reason : null);
-      for (const alert of c.alerts) await this.deps.alerts.deliver(alert);
       if (status === 'succeeded') await this.deps.breakers.record(exec.tenant, `workflow:${wf.id}`, true, this.deps.workflowBreaker);
     }
   }

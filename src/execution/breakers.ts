@@ -13,11 +13,8 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Alerts } from '../observability/alerts.js';
 import type { Store } from '../store/port.js';
-import type { AlertRow, Json } from '../store/types.js';
-import {
-  addOutcome, breakerAllows, initialBreakerState, mergeBreakerOutcomes, mergeBuckets,
-  type BreakerBucket, type BreakerConfig, type BreakerDecision, type BreakerState,
-} from './circuit-breaker.js';
+import type { AlertRow, Json } from '../domain/types.js';
+import { addOutcome, breakerAllows, initialBreakerState, mergeBreakerOutcomes, mergeBuckets, type BreakerBucket, type BreakerConfig, type BreakerDecision, type BreakerState } from '../failures/circuit-breaker.js';
 
 export interface BreakersOptions {
   /** Longest time an outcome waits in memory before it is written, and the age of the cached state. Default 250 ms. */
@@ -75,6 +72,18 @@ export class Breakers {
     });
     entry.cached = { state: taken.state, at: now };
     return taken;
+  }
+
+  /**
+   * Is the breaker closed, as this process last saw it (refreshed at most once per flush
+   * interval)? Unlike allow, it hands out no probe slot: the batch runner asks it and leaves every
+   * breaker that is not closed to the one-at-a-time runner.
+   */
+  async isClosed(tenant: string, key: string, config: BreakerConfig): Promise<boolean> {
+    const entry = this.entry(tenant, key, config);
+    const now = this.clock.now();
+    const state = this.isStale(entry, now) ? await this.refresh(entry, now) : (entry.cached as { state: BreakerState }).state;
+    return state.state === 'closed';
   }
 
   /**

@@ -3,10 +3,10 @@
 // the conditions, the clock) and returns a move; the runner performs the move and asks again.
 // Nothing here reads the store, calls out or throws to signal a decision, so simulation, shadow
 // runs and unit tests can drive it without a store.
-import type { FailureClass } from '../actions/failures.js';
+import type { FailureClass } from '../failures/action-failures.js';
 import type { CompiledStep } from '../definitions/compile.js';
-import type { StepRow } from '../store/types.js';
-import { retryDelay } from './retry-policy.js';
+import type { StepRow } from '../domain/types.js';
+import { retryDelay } from '../failures/retry-policy.js';
 
 /** What the decision core needs to know about an execution at this moment. */
 export interface DecisionInput {

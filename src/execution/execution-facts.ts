@@ -2,7 +2,7 @@
 // path, the cause its writes carry, and what a dead letter records. Pure.
 import { randomUUID } from 'node:crypto';
 import type { WriteCommand } from '../services/write-path.js';
-import type { AlertRow, ExecutionRow } from '../store/types.js';
+import type { AlertRow, ExecutionRow } from '../domain/types.js';
 
 /** Deterministic per execution and step: the same on every retry and replay (invariant 5). */
 export function idempotencyKey(exec: ExecutionRow, stepKey: string): string {

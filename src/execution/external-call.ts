@@ -4,13 +4,13 @@
 // (retryable ones: 5xx, 429, timeouts, network) count against it.
 import type { ConnectorRuntime } from '../actions/connectors/config.js';
 import { redactSecrets } from '../actions/connectors/config.js';
-import { classifyFailure, StepTimeoutError, type FailureClass } from '../actions/failures.js';
+import { classifyFailure, StepTimeoutError, type FailureClass } from '../failures/action-failures.js';
 import type { ExternalAction, StepContext } from '../actions/types.js';
 import type { Clock } from '../clock.js';
 import type { RateLimiter } from '../scheduling/rate-limiter.js';
 import type { EngineEvents } from '../observability/events.js';
 import type { Store } from '../store/port.js';
-import type { Json } from '../store/types.js';
+import type { Json } from '../domain/types.js';
 import type { Breakers } from './breakers.js';
 import { Requeue } from './step-outcome.js';
 

@@ -7,9 +7,9 @@ import { isSwitchyardError } from '../errors.js';
 import type { Alerts } from '../observability/alerts.js';
 import type { EngineEvents } from '../observability/events.js';
 import { CatalogStaleError, type Catalog } from '../services/catalog.js';
-import { applyWrite, type WriteDeps } from '../services/write-path.js';
+import { applyWrite, Outbox, transact, type WriteDeps } from '../services/intake.js';
 import type { Quarantined, Store, SweepPolicy } from '../store/port.js';
-import type { ExecutionRow } from '../store/types.js';
+import type { ExecutionRow } from '../domain/types.js';
 import { deadLetterAlert, opsTask } from './execution-facts.js';
 
 export const QUARANTINE_CODE = 'EXECUTION_QUARANTINED';
@@ -50,27 +50,31 @@ export class Quarantine {
    * then the alert delivery. Never throws: the failure and its alert are already stored.
    */
   async settle(quarantined: Quarantined[]): Promise<void> {
+    const outbox = new Outbox();
+    // The sweep ended them, so their lanes are free: wake the workers, once, after the ops tasks.
+    if (quarantined.length > 0) outbox.wakeWorkers();
     for (const { execution, alert } of quarantined) {
       this.deps.events.emit('execution:finished', execution, 'failed', execution.reason);
       try {
-        await this.writeOpsTask(execution);
+        outbox.absorb(await this.writeOpsTask(execution));
       } catch (error) {
         this.deps.events.emit('worker:error', error);
       }
-      await this.deps.alerts.deliver(alert);
+      outbox.deliver(alert);
     }
-    if (quarantined.length > 0) await this.deps.store.notifyQueued().catch((error: unknown) => this.deps.events.emit('worker:error', error));
+    await outbox.flush(this.deps).catch((error: unknown) => this.deps.events.emit('worker:error', error));
   }
 
-  private async writeOpsTask(exec: ExecutionRow): Promise<void> {
+  /** Writes the ops task in its own transaction; returns that transaction's outbox, unflushed. */
+  private async writeOpsTask(exec: ExecutionRow): Promise<Outbox> {
     const { catalog, store, writeDeps } = this.deps;
     for (let retry = 0; ; retry++) {
       const current = retry === 0 ? catalog.cached(exec.tenant) ?? (await catalog.forTenant(exec.tenant)) : await catalog.forTenant(exec.tenant, true);
       try {
-        await store.transaction((tx) => applyWrite(tx, current, opsTask(exec, exec.reason ?? quarantineReason(exec.leaseExpiries), undefined), writeDeps));
-        return;
+        const task = opsTask(exec, exec.reason ?? quarantineReason(exec.leaseExpiries), undefined);
+        return (await transact(store, (tx, outbox) => applyWrite(tx, current, task, writeDeps, outbox))).outbox;
       } catch (error) {
-        if (isSwitchyardError(error) && error.code === 'RECORD_EXISTS') return; // another sweeper's settle wrote it
+        if (isSwitchyardError(error) && error.code === 'RECORD_EXISTS') return new Outbox(); // another sweeper's settle wrote it
         if (!(error instanceof CatalogStaleError) || retry >= 5) throw error;
       }
     }

@@ -3,7 +3,7 @@
 import type { DataWrite } from '../actions/types.js';
 import type { CelContext } from '../conditions/cel.js';
 import type { WriteCommand } from '../services/write-path.js';
-import type { ChangeRow, ExecutionRow, Json, RecordData, StepRow } from '../store/types.js';
+import type { ChangeRow, ExecutionRow, Json, RecordData, StepRow } from '../domain/types.js';
 import { idempotencyKey, writeOrigin } from './execution-facts.js';
 
 /** Outputs of succeeded checkpoints by step id (`steps` in later steps' CEL); parents' first. */

@@ -5,7 +5,7 @@
 // a step that exhausts its retries and fallbacks dead-letters the execution with an alert and an
 // ops task.
 import type { ConnectorRuntime } from '../actions/connectors/config.js';
-import { classifyFailure, NonRetryableError, type FailureClass } from '../actions/failures.js';
+import { classifyFailure, NonRetryableError, type FailureClass } from '../failures/action-failures.js';
 import type { StepContext } from '../actions/types.js';
 import type { Clock } from '../clock.js';
 import type { CelContext } from '../conditions/cel.js';
@@ -17,11 +17,11 @@ import type { Alerts } from '../observability/alerts.js';
 import type { EngineEvents } from '../observability/events.js';
 import type { RateLimiter } from '../scheduling/rate-limiter.js';
 import { CatalogStaleError, type Catalog } from '../services/catalog.js';
-import { applyWrite, type WriteDeps } from '../services/write-path.js';
+import { applyWrite, transact, type WriteDeps } from '../services/intake.js';
 import type { Store, StoreTx } from '../store/port.js';
-import type { AlertRow, ChangeRow, ExecutionRow, ExecutionStatus, Json, Lease, RecordData, StepRow } from '../store/types.js';
+import type { ChangeRow, ExecutionRow, ExecutionStatus, Json, Lease, RecordData, StepRow } from '../domain/types.js';
 import type { Breakers } from './breakers.js';
-import type { BreakerConfig } from './circuit-breaker.js';
+import type { BreakerConfig } from '../failures/circuit-breaker.js';
 import { callExternal } from './external-call.js';
 import { deadLetterAlert, idempotencyKey, opsTask, writeOrigin } from './execution-facts.js';
 import { checkConditions, type ConditionOutcome } from './condition-check.js';
@@ -73,7 +73,8 @@ export class ExecutionRunner {
     let state: RunState | undefined;
     try {
       const wf = await this.deps.catalog.version(exec.tenant, exec.workflowId, exec.version);
-      const change = await this.deps.store.getChange(exec.tenant, exec.triggerKey);
+      // Only a record change has a change behind its trigger key; other kinds carry their payload in exec.input.
+      const change = exec.occurrenceKind === 'record_change' ? await this.deps.store.getChange(exec.tenant, exec.triggerKey) : undefined;
       const checkpoints = await this.deps.store.listSteps(exec.id);
       // An async step's job sees the outputs of the steps its workflow execution ran before it.
       const earlier = exec.kind === 'step' && exec.parentId ? await this.deps.store.listSteps(exec.parentId) : [];
@@ -224,12 +225,8 @@ export class ExecutionRunner {
     const { exec } = state;
     for (let retry = 0; ; retry++) {
       const catalog = this.deps.catalog.cached(exec.tenant) ?? (await this.deps.catalog.forTenant(exec.tenant));
-      let queued = 0;
-      let alerts: AlertRow[] = [];
       try {
-        const output = await this.deps.store.transaction(async (tx) => {
-          queued = 0; // a retried transaction counts afresh
-          alerts = [];
+        const { value: output, outbox } = await transact(this.deps.store, async (tx, outbox) => {
           await tx.checkLease(state.lease);
           const current = await tx.getRecordForUpdate(exec.tenant, exec.recordType, exec.recordId);
           const cel = this.celContext(state, current?.data ?? state.change?.before ?? {});
@@ -241,9 +238,7 @@ export class ExecutionRunner {
               write.kind === 'create' ? { ...common, op: 'create', id: write.id ?? idempotencyKey(exec, key), data: write.data }
               : write.kind === 'update' ? { ...common, op: 'patch', id: write.id, data: write.patch }
               : { ...common, op: 'delete', id: write.id },
-              this.deps.writeDeps);
-            queued += result.executions;
-            alerts.push(...result.alerts);
+              this.deps.writeDeps, outbox);
             results.push({ kind: write.kind, type: write.type, id: result.record?.id ?? write.id ?? null, change: result.change?.id ?? null, version: result.record?.version ?? null });
           }
           const output: Json = { ...(key === base.stepId ? {} : { via: key }), writes: results };
@@ -251,10 +246,9 @@ export class ExecutionRunner {
           if (last) await this.finishIn(tx, state);
           return output;
         });
-        // Wake workers (in every process) only when the writes queued executions: a wake-up that
-        // finds nothing new costs each worker a claim round trip.
-        if (queued > 0) await this.deps.store.notifyQueued();
-        for (const alert of alerts) await this.deps.alerts.deliver(alert);
+        // The outbox wakes workers (in every process) only when the writes queued executions: a
+        // wake-up that finds nothing new costs each worker a claim round trip.
+        await outbox.flush(this.deps);
         return output;
       } catch (error) {
         if (!(error instanceof CatalogStaleError) || retry >= 5) throw error;
@@ -272,7 +266,7 @@ export class ExecutionRunner {
     await this.deps.store.transaction(async (tx) => {
       await tx.checkLease(state.lease);
       await tx.insertExecutions([{
-        id: jobId, tenant: exec.tenant, kind: 'step', workflowId: exec.workflowId, version: exec.version, triggerKey: exec.triggerKey,
+        id: jobId, tenant: exec.tenant, kind: 'step', workflowId: exec.workflowId, version: exec.version, triggerKey: exec.triggerKey, occurrenceKind: exec.occurrenceKind,
         stepId: step.definition.id, parentId: exec.id, recordType: exec.recordType, recordId: exec.recordId, lane: exec.lane,
         runAt: now, rootChangeId: exec.rootChangeId, depth: exec.depth, input: exec.input, createdAt: now,
       }]);
@@ -315,19 +309,20 @@ export class ExecutionRunner {
     const now = this.deps.clock.now();
     const alert = deadLetterAlert(exec, reason, details, now);
     const catalog = this.deps.catalog.cached(exec.tenant) ?? (await this.deps.catalog.forTenant(exec.tenant));
-    await this.deps.store.transaction(async (tx: StoreTx) => {
+    const { outbox } = await transact(this.deps.store, async (tx: StoreTx, outbox) => {
       await tx.finishExecution(state.lease, { status: 'failed', reason, finishedAt: now });
       await tx.insertAlert(alert);
-      await applyWrite(tx, catalog, opsTask(exec, reason, details.stepId), this.deps.writeDeps);
+      outbox.deliver(alert);
+      await applyWrite(tx, catalog, opsTask(exec, reason, details.stepId), this.deps.writeDeps, outbox);
     });
     this.deps.events.emit('execution:finished', exec, 'failed', reason);
-    await this.deps.store.notifyQueued();
-    await this.deps.alerts.deliver(alert);
+    await outbox.flush(this.deps);
     if (state.wf) await this.deps.breakers.record(exec.tenant, `workflow:${state.wf.id}`, false, this.deps.workflowBreaker);
   }
 
   private async currentData(exec: ExecutionRow, change: ChangeRow | undefined): Promise<RecordData | undefined> {
     if (change?.operation === 'deleted') return currentRecordData(change, undefined);
+    if (exec.recordType === '') return {}; // an occurrence about no record (a schedule's fire): nothing to read
     return (await this.deps.store.getRecord(exec.tenant, exec.recordType, exec.recordId))?.data;
   }
 

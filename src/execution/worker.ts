@@ -8,8 +8,9 @@ import type { Clock } from '../clock.js';
 import type { WorkerSettings } from '../config.js';
 import type { EngineEvents } from '../observability/events.js';
 import type { Store } from '../store/port.js';
-import type { ExecutionRow, Lease } from '../store/types.js';
+import type { ExecutionRow, Lease } from '../domain/types.js';
 import type { Quarantine } from './quarantine.js';
+import type { BatchRunner } from './batch-runner.js';
 import type { ExecutionRunner } from './runner.js';
 
 export class Worker {
@@ -37,6 +38,8 @@ export class Worker {
     private readonly settings: WorkerSettings,
     private readonly events: EngineEvents,
     private readonly quarantine: Quarantine,
+    /** Runs a claimed batch with one commit for what needs no outside call; absent: one by one. */
+    private readonly batchRunner?: BatchRunner,
   ) {}
 
   /** Starts the background loop. */
@@ -65,6 +68,16 @@ export class Worker {
       if (claimed === 0) return total;
     }
     return total;
+  }
+
+  /**
+   * For tests and tools: runs executions claimed outside this loop (under their own leases) the way
+   * a claim of this worker would, as one batch when batch commits are on, and waits for them.
+   */
+  async runClaimed(claimed: ExecutionRow[]): Promise<void> {
+    if (claimed.length > 1 && this.batchRunner) this.startBatch(claimed, this.batchRunner);
+    else for (const exec of claimed) this.start1(exec);
+    await Promise.allSettled(claimed.flatMap((e) => this.inflight.get(e.id)?.done ?? []));
   }
 
   private async runLoop(): Promise<void> {
@@ -119,8 +132,19 @@ export class Worker {
     const suspect = claimed.find((e) => e.leaseExpiries > 0);
     if (suspect) this.alone = suspect.id;
     else if (this.inflight.size === 0) this.drainForSuspects = false;
-    for (const exec of claimed) this.start1(exec);
+    if (!suspect && claimed.length > 1 && this.batchRunner) this.startBatch(claimed, this.batchRunner);
+    else for (const exec of claimed) this.start1(exec);
     return claimed.length;
+  }
+
+  /** A batch holds its slots until all of its executions are done (committed together or alone). */
+  private startBatch(claimed: ExecutionRow[], batchRunner: BatchRunner): void {
+    for (const exec of claimed) this.events.emit('execution:claimed', exec);
+    const done = batchRunner.run(claimed, this.stopController.signal).finally(() => {
+      for (const exec of claimed) this.inflight.delete(exec.id);
+      this.wake.abort();
+    });
+    for (const exec of claimed) this.inflight.set(exec.id, { lease: { executionId: exec.id, attempt: exec.attempt }, done });
   }
 
   private start1(exec: ExecutionRow): void {

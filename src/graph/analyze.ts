@@ -1,8 +1,8 @@
 // The dependency graph of a set of workflows: an edge A -> B when a record write of A can fire
 // B's trigger, then cycles, deep chains, broad triggers and firing order on top of it. Pure.
-import type { WorkflowDefinition } from '../definitions/schema.js';
+import type { WorkflowDefinition } from '../domain/workflow.js';
 import { validationError } from '../errors.js';
-import type { ObjectTypeSpec } from '../records/object-types.js';
+import type { ObjectTypeSpec } from '../domain/types.js';
 import { deepChains } from './chains.js';
 import { ScopeCache, workflowReads, workflowWrites } from './effects.js';
 import { fireCauses } from './fires.js';

@@ -2,10 +2,9 @@
 // its data steps update, create or delete, with the values when they are statically known).
 // Pure: CEL is compiled only to get at its AST; nothing is evaluated.
 import { CelScope, fieldsRead, literalValue } from '../conditions/cel.js';
-import type { StepDefinition, WorkflowDefinition } from '../definitions/schema.js';
+import type { StepDefinition, WorkflowDefinition } from '../domain/workflow.js';
 import { sameValue } from '../records/change-set.js';
-import type { ObjectTypeSpec } from '../records/object-types.js';
-import type { Json } from '../store/types.js';
+import type { Json, ObjectTypeSpec } from '../domain/types.js';
 import type { FieldWrite, RecordWrite, WorkflowReads } from './types.js';
 
 /** Compiles CEL per object type, one scope each (building an environment is not free). */

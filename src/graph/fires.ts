@@ -2,7 +2,7 @@
 // over every possible "before" record: an edge is dropped only when no before-state and no value
 // the write can produce would make the runtime fire the trigger (sound), and kept otherwise.
 import { sameValue } from '../records/change-set.js';
-import type { Json } from '../store/types.js';
+import type { Json } from '../domain/types.js';
 import type { FieldWrite, RecordWrite, WorkflowReads } from './types.js';
 
 export interface FireCause {

@@ -1,6 +1,6 @@
 // Which cycles are guarded, and the deploy-time refusal of those that are not (invariant 7: a
 // cycle check before deploy is the first of the three loop bounds).
-import type { WorkflowDefinition } from '../definitions/schema.js';
+import type { WorkflowDefinition } from '../domain/workflow.js';
 import { SwitchyardError } from '../errors.js';
 import type { GraphCycle, GraphReport } from './types.js';
 

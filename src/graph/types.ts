@@ -1,6 +1,6 @@
 // The shapes of the dependency-graph report. Plain JSON data, so the CLI, the API and the
 // dashboard can show the same report and tests can compare it.
-import type { Json } from '../store/types.js';
+import type { Json } from '../domain/types.js';
 
 export type TriggerOperation = 'created' | 'updated' | 'deleted' | 'field_changed';
 

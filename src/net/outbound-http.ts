@@ -6,8 +6,8 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { promises as dns } from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import { Agent, buildConnector, request, type Dispatcher } from 'undici';
-import { NonRetryableError, RetryableError } from '../actions/failures.js';
-import type { Json } from '../store/types.js';
+import { NonRetryableError, RetryableError } from '../failures/action-failures.js';
+import type { Json } from '../domain/types.js';
 import { checkAddress, compileAddressPolicy, parseIp, type AddressPolicy } from './address-policy.js';
 
 export interface OutboundOptions {

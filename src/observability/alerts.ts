@@ -3,7 +3,7 @@
 // failed delivery is reported as an event, and the stored alert remains.
 import type { ConnectorRuntime } from '../actions/connectors/config.js';
 import { outboundRequest } from '../net/outbound-http.js';
-import type { AlertRow } from '../store/types.js';
+import type { AlertRow } from '../domain/types.js';
 import type { EngineEvents } from './events.js';
 
 export class Alerts {

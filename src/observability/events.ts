@@ -1,7 +1,7 @@
 // A typed event map: what the engine reports as it runs. Tests await these instead of sleeping;
 // metrics and logs subscribe to them.
 import { EventEmitter } from 'node:events';
-import type { AlertRow, ExecutionRow, ExecutionStatus, StepRow } from '../store/types.js';
+import type { AlertRow, ExecutionRow, ExecutionStatus, StepRow } from '../domain/types.js';
 
 export interface EngineEventMap {
   'execution:claimed': [execution: ExecutionRow];

@@ -1,5 +1,5 @@
 // Which fields a write changed. Pure.
-import type { RecordData } from '../store/types.js';
+import type { RecordData } from '../domain/types.js';
 
 export function changedFields(before: RecordData | null, after: RecordData | null): string[] {
   const keys = new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})]);

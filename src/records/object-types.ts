@@ -1,31 +1,7 @@
 // Object types: the built-in CRM types plus custom ones declared in config, with typed fields and
 // validation rules. Pure: validation takes data and returns problems.
 import type { FieldProblem } from '../errors.js';
-import type { Json, RecordData } from '../store/types.js';
-
-export type FieldType = 'string' | 'number' | 'integer' | 'boolean' | 'datetime';
-
-export interface FieldSpec {
-  type: FieldType;
-  required?: boolean;
-  /** For strings: the allowed values (a picklist). */
-  values?: string[];
-}
-
-export interface ValidationRule {
-  name: string;
-  /** CEL over `record`: when this is true the rule applies. Omitted: always. */
-  when?: string;
-  /** CEL over `record` that must be true when the rule applies. */
-  require: string;
-  message: string;
-}
-
-export interface ObjectTypeSpec {
-  name: string;
-  fields: Record<string, FieldSpec>;
-  rules: ValidationRule[];
-}
+import type { FieldSpec, Json, ObjectTypeSpec, RecordData, ValidationRule } from '../domain/types.js';
 
 const s = (extra: Partial<FieldSpec> = {}): FieldSpec => ({ type: 'string', ...extra });
 const n: FieldSpec = { type: 'number' };

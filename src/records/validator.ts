@@ -2,8 +2,9 @@
 // rules ("a Closed Won deal needs an amount above 0"), whose CEL is compiled once at startup.
 import { CelScope, type CelProgram } from '../conditions/cel.js';
 import { validationError, type FieldProblem, SwitchyardError } from '../errors.js';
-import type { RecordData } from '../store/types.js';
-import { checkFields, checkRequired, type ObjectTypeSpec } from './object-types.js';
+import type { RecordData } from '../domain/types.js';
+import type { ObjectTypeSpec } from '../domain/types.js';
+import { checkFields, checkRequired } from './object-types.js';
 
 interface CompiledRule {
   name: string;

@@ -1,11 +1,10 @@
 // The deployed workflows of each tenant, compiled, with their trigger index. Cached per tenant
 // and keyed by the store's catalog revision, so a deploy in any process is seen by every write.
 import { compileWorkflow, type CompiledWorkflow } from '../definitions/compile.js';
-import type { WorkflowDefinition } from '../definitions/schema.js';
+import type { WorkflowDefinition } from '../domain/workflow.js';
 import { SwitchyardError } from '../errors.js';
-import type { ObjectTypeSpec } from '../records/object-types.js';
+import type { ObjectTypeSpec, WorkflowVersionRow } from '../domain/types.js';
 import type { Store } from '../store/port.js';
-import type { WorkflowVersionRow } from '../store/types.js';
 import { TriggerIndex } from '../triggers/trigger-index.js';
 
 export interface TenantCatalog {

@@ -3,7 +3,7 @@
 import type { Clock } from '../clock.js';
 import { SwitchyardError, validationError } from '../errors.js';
 import type { Store } from '../store/port.js';
-import type { AttemptRow, ChangeRow, ExecutionRow, StepRow } from '../store/types.js';
+import type { AttemptRow, ChangeRow, ExecutionRow, StepRow } from '../domain/types.js';
 
 export interface DeadLetter extends ExecutionRow {
   trigger: ChangeRow | null;

@@ -1,7 +1,8 @@
 // Execution queries for the API, CLI and dashboard.
 import { SwitchyardError } from '../errors.js';
 import type { Store } from '../store/port.js';
-import type { ExecutionFilter, ExecutionRow, StepRow } from '../store/types.js';
+import type { ExecutionRow, StepRow } from '../domain/types.js';
+import type { ExecutionFilter } from '../store/types.js';
 
 export interface ExecutionDetail extends ExecutionRow {
   steps: (StepRow & { durationMs: number })[];

@@ -4,9 +4,9 @@ import { SwitchyardError } from '../errors.js';
 import type { RecordValidator } from '../records/validator.js';
 import type { Alerts } from '../observability/alerts.js';
 import type { Store } from '../store/port.js';
-import type { Actor, ChangeRow, Json, RecordRow } from '../store/types.js';
+import type { Actor, ChangeRow, Json, RecordRow } from '../domain/types.js';
 import { Catalog, CatalogStaleError } from './catalog.js';
-import { applyWrite, type WriteCommand, type WriteDeps, type WriteResult } from './write-path.js';
+import { applyWrite, transactAndFlush, type WriteCommand, type WriteDeps, type WriteResult } from './intake.js';
 
 export class RecordsService {
   constructor(
@@ -23,12 +23,11 @@ export class RecordsService {
     for (let attempt = 0; ; attempt++) {
       const catalog = this.catalog.cached(cmd.tenant) ?? (await this.catalog.forTenant(cmd.tenant));
       try {
-        const result = await this.store.transaction((tx) => applyWrite(tx, catalog, cmd, this.deps), { interactive: true });
-        if (result.executions > 0) await this.store.notifyQueued();
-        // Delivery goes out after commit without the writer waiting for it (invariant 3); the
-        // alert is stored and counted already, and a failed delivery is reported as an event.
-        for (const alert of result.alerts) void this.alerts.deliver(alert);
-        return result;
+        // After commit: one wake-up if executions were queued, and alert delivery without the
+        // writer waiting for it (invariant 3); the alert is stored and counted already, and a
+        // failed delivery is reported as an event.
+        return await transactAndFlush({ store: this.store, alerts: this.alerts },
+          (tx, outbox) => applyWrite(tx, catalog, cmd, this.deps, outbox), { interactive: true, awaitDelivery: false });
       } catch (error) {
         if (!(error instanceof CatalogStaleError) || attempt >= 5) throw error;
         await this.catalog.forTenant(cmd.tenant, true);

@@ -3,12 +3,11 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { compileWorkflow } from '../definitions/compile.js';
-import type { WorkflowDefinition } from '../definitions/schema.js';
+import type { WorkflowDefinition } from '../domain/workflow.js';
 import { parseDefinitionText, validateDefinitionShape } from '../definitions/validate.js';
 import { SwitchyardError } from '../errors.js';
-import type { ObjectTypeSpec } from '../records/object-types.js';
+import type { Json, ObjectTypeSpec, WorkflowRow, WorkflowVersionRow } from '../domain/types.js';
 import type { Store } from '../store/port.js';
-import type { Json, WorkflowRow, WorkflowVersionRow } from '../store/types.js';
 import type { Catalog } from './catalog.js';
 import { analyzeWorkflows, assertNoUnguardedCycles, type GraphReport } from '../graph/index.js';
 

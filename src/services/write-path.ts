@@ -1,6 +1,9 @@
 // The one path every record write takes, from the API, an import or a workflow's data step:
 // in one transaction, check the version, validate, write the record, append the change with its
-// cause, and insert the executions its triggers match (invariants 1, 2, 4, 9). No workflow runs here.
+// cause, and queue the executions its triggers match (invariants 1, 2, 4, 9). No workflow runs here.
+// A write is "record + change + a record_change occurrence": the occurrence goes through the same
+// matching, loop guard and insert as every other kind (occurrence-queue.ts). The caller flushes the
+// outbox (wake-ups, loop alerts) once the transaction committed.
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { SwitchyardError } from '../errors.js';
@@ -8,10 +11,12 @@ import { changedFields } from '../records/change-set.js';
 import { withoutNulls } from '../records/object-types.js';
 import type { RecordValidator } from '../records/validator.js';
 import type { StoreTx } from '../store/port.js';
-import type { Actor, AlertRow, Cause, ChangeRow, Json, NewExecution, RecordData, RecordRow } from '../store/types.js';
-import type { CompiledWorkflow } from '../definitions/compile.js';
+import type { Actor, AlertRow, Cause, ChangeRow, Json, RecordData, RecordRow } from '../domain/types.js';
+import { changeOccurrence } from '../triggers/occurrence.js';
 import { CatalogStaleError, type TenantCatalog } from './catalog.js';
-import { NO_FACTS, type LoopGuard } from '../execution/loop-guard.js';
+import type { LoopGuard } from './loop-guard.js';
+import { queueOccurrence } from './occurrence-queue.js';
+import type { Outbox } from './outbox.js';
 
 export type WriteOperation =
   | { op: 'create'; data: Record<string, Json> }
@@ -34,7 +39,7 @@ export interface WriteResult {
   record: RecordRow | null;
   change: ChangeRow | null;
   executions: number;
-  /** Loop alerts the write stored; the caller delivers them once the transaction committed. */
+  /** Loop alerts the write stored; they are in the outbox, delivered when it is flushed after commit. */
   alerts: AlertRow[];
 }
 
@@ -45,8 +50,19 @@ export interface WriteDeps {
   loopGuard?: LoopGuard;
 }
 
-export async function applyWrite(tx: StoreTx, catalog: TenantCatalog, cmd: WriteCommand, deps: WriteDeps): Promise<WriteResult> {
-  if ((await tx.getCatalogRevision(cmd.tenant)) !== catalog.revision) throw new CatalogStaleError();
+/** One write in the caller's transaction; its after-commit work goes into `outbox`. */
+export async function applyWrite(tx: StoreTx, catalog: TenantCatalog, cmd: WriteCommand, deps: WriteDeps, outbox: Outbox): Promise<WriteResult> {
+  await checkCatalog(tx, catalog, cmd.tenant);
+  return writeRecord(tx, catalog, cmd, deps, outbox);
+}
+
+/** Throws CatalogStaleError (the caller reloads and retries) when a deploy moved the tenant's catalog. */
+export async function checkCatalog(tx: StoreTx, catalog: TenantCatalog, tenant: string): Promise<void> {
+  if ((await tx.getCatalogRevision(tenant)) !== catalog.revision) throw new CatalogStaleError();
+}
+
+/** applyWrite without the catalog check: for a caller that checked it once for many writes. */
+export async function writeRecord(tx: StoreTx, catalog: TenantCatalog, cmd: WriteCommand, deps: WriteDeps, outbox: Outbox): Promise<WriteResult> {
   const now = deps.clock.now();
   const current = await tx.getRecordForUpdate(cmd.tenant, cmd.type, cmd.id);
   if ('expectedVersion' in cmd && cmd.expectedVersion !== undefined && current && current.version !== cmd.expectedVersion) {
@@ -77,7 +93,7 @@ export async function applyWrite(tx: StoreTx, catalog: TenantCatalog, cmd: Write
 
   const change = buildChange(cmd, current, after, now);
   await tx.appendChange(change);
-  const { executions, alerts } = await queueExecutions(tx, catalog, change, cmd, deps);
+  const { executions, alerts } = await queueOccurrence(tx, outbox, catalog, changeOccurrence(change), deps);
   return { record: after, change, executions, alerts };
 }
 
@@ -103,49 +119,6 @@ function buildChange(cmd: WriteCommand, before: RecordRow | undefined, after: Re
     cause,
     at: now,
   };
-}
-
-async function queueExecutions(tx: StoreTx, catalog: TenantCatalog, change: ChangeRow, cmd: WriteCommand, deps: WriteDeps): Promise<{ executions: number; alerts: AlertRow[] }> {
-  const matched = catalog.index.match(change);
-  if (matched.length === 0) return { executions: 0, alerts: [] };
-  // One read for every matched workflow's loop guard, not one or two per workflow (invariant 3).
-  const query = deps.loopGuard?.query(matched, change);
-  const facts = query ? await tx.loopGuardFacts(query) : NO_FACTS;
-  const rows: NewExecution[] = [];
-  const alerts: AlertRow[] = [];
-  let queued = 0;
-  for (const wf of matched) {
-    const id = randomUUID();
-    const base: NewExecution = {
-      id,
-      tenant: change.tenant,
-      kind: 'workflow',
-      workflowId: wf.id,
-      version: wf.version,
-      triggerKey: change.id,
-      stepId: '',
-      parentId: null,
-      recordType: change.type,
-      recordId: change.recordId,
-      lane: laneFor(wf, change.tenant, change.type, change.recordId, id),
-      runAt: change.at,
-      rootChangeId: change.cause.rootChangeId,
-      depth: change.cause.depth,
-      input: { operation: change.operation, changedFields: change.changedFields, causedBy: cmd.parent?.executionId ?? null, path: [...(change.cause.path ?? []), wf.id] },
-      createdAt: change.at,
-    };
-    const guarded = deps.loopGuard ? deps.loopGuard.check(wf, change, base, facts, queued) : { execution: base };
-    rows.push(guarded.execution);
-    if (guarded.execution.status !== 'skipped') queued++;
-    if (guarded.alert) alerts.push(guarded.alert);
-  }
-  if (alerts.length > 0) await tx.insertAlerts(alerts);
-  return { executions: await tx.insertExecutions(rows), alerts };
-}
-
-/** Serial workflows share the record's lane (one at a time, invariant 4); parallel ones get their own. */
-export function laneFor(wf: CompiledWorkflow, tenant: string, type: string, recordId: string, executionId: string): string {
-  return wf.definition.concurrency === 'parallel' ? `x/${executionId}` : `${tenant}/${type}/${recordId}`;
 }
 
 function conflict(cmd: WriteCommand, currentVersion: number): SwitchyardError {

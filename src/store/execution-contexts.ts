@@ -3,7 +3,7 @@
 // Every key carries the execution's tenant, and rows are matched back by tenant as well, so a row
 // of another tenant can never land in a context even when ids collide.
 import type { ExecutionContextRow } from './port.js';
-import type { ChangeRow, ExecutionRow, RecordRow, StepRow } from './types.js';
+import type { ChangeRow, ExecutionRow, RecordRow, StepRow } from '../domain/types.js';
 
 export interface ContextKeys {
   /** Distinct (tenant, change id): the trigger changes. */
@@ -31,6 +31,8 @@ function distinct<T>(items: T[], keyOf: (item: T) => string): T[] {
   return [...new Map(items.map((item) => [keyOf(item), item])).values()];
 }
 
+const byChange = (e: ExecutionRow): boolean => e.occurrenceKind === 'record_change';
+
 const parentOf = (e: ExecutionRow): string | undefined => (e.kind === 'step' && e.parentId ? e.parentId : undefined);
 
 export function contextKeys(executions: ExecutionRow[]): ContextKeys {
@@ -41,7 +43,8 @@ export function contextKeys(executions: ExecutionRow[]): ContextKeys {
   });
   const byExecution = (k: { tenant: string; executionId: string }): string => key(k.tenant, k.executionId);
   return {
-    changes: distinct(executions.map((e) => ({ tenant: e.tenant, id: e.triggerKey })), (k) => key(k.tenant, k.id)),
+    // Only a record change has a change behind its trigger key; other occurrences' keys are not change ids.
+    changes: distinct(executions.filter(byChange).map((e) => ({ tenant: e.tenant, id: e.triggerKey })), (k) => key(k.tenant, k.id)),
     records: distinct(executions.map((e) => ({ tenant: e.tenant, type: e.recordType, id: e.recordId })), (k) => key(k.tenant, k.type, k.id)),
     steps: distinct([...own, ...parents], byExecution),
     attempts: distinct(own, byExecution),
@@ -67,7 +70,7 @@ export function assembleContexts(executions: ExecutionRow[], loaded: LoadedConte
   for (const e of executions) {
     const parentId = parentOf(e);
     contexts.set(e.id, {
-      change: changes.get(key(e.tenant, e.triggerKey)),
+      change: byChange(e) ? changes.get(key(e.tenant, e.triggerKey)) : undefined,
       // Copies: two executions of one batch may share a parent, and a caller may edit its lists.
       steps: [...(steps.get(key(e.tenant, e.id)) ?? [])],
       parentSteps: parentId === undefined ? [] : [...(steps.get(key(e.tenant, parentId)) ?? [])],

@@ -6,8 +6,6 @@ import type {
   BreakerRow,
   ChangeRow,
   EffectRow,
-  ClaimOptions,
-  ExecutionFilter,
   ExecutionRow,
   ExecutionStatus,
   Json,
@@ -17,7 +15,8 @@ import type {
   StepRow,
   WorkflowRow,
   WorkflowVersionRow,
-} from './types.js';
+} from '../domain/types.js';
+import type { ClaimOptions, ExecutionFilter } from './types.js';
 
 /** Backend differences are flags, not `if (backend === ...)` scattered above the store. */
 export interface StoreCapabilities {
@@ -54,6 +53,26 @@ export interface StoreTx {
   saveStep(step: StepRow): Promise<void>;
   /** Ends or requeues the execution under the lease; throws StaleLeaseError when fenced out. */
   finishExecution(lease: Lease, update: ExecutionUpdate): Promise<void>;
+  /**
+   * The batch commit of executions whose last step is done: for each item, the same as
+   * `saveStep(step)` then `finishExecution(lease, { status: 'succeeded', reason: null, finishedAt })`
+   * (fenced by id, attempt and status running; lease columns, lease_expiries and waiting_on cleared;
+   * the lane freed and its ready_at refreshed), in a constant number of statements whatever the
+   * number of items (PostgreSQL: 2; none when items is empty). An item whose lease is no longer
+   * held is left untouched (no step row, no status change) and is not returned: this never throws
+   * StaleLeaseError. Returns the execution ids completed, in the order given. Each step must belong
+   * to its lease's execution, and an execution may appear once.
+   */
+  completeSteps(items: CompleteStep[]): Promise<string[]>;
+  /**
+   * Reads and locks many records in one statement (PostgreSQL: `FOR UPDATE`, taken in (tenant,
+   * type, id) order so that concurrent callers cannot deadlock), and keeps them for this
+   * transaction: a later getRecordForUpdate of one of these keys is answered without a statement
+   * (a key with no record is kept as absent). insertRecord, a successful updateRecord or
+   * deleteRecord keep the kept rows right; a savepoint rollback forgets them all (the next
+   * getRecordForUpdate reads again), and a retried transaction starts with none.
+   */
+  lockRecords(keys: RecordKey[]): Promise<void>;
 
   /**
    * Loop guards: everything the guard reads for one write, in one operation (read inside the write
@@ -83,6 +102,20 @@ export interface StoreTx {
   savepoint<T>(fn: () => Promise<T>): Promise<T>;
 }
 
+/** One item of StoreTx.completeSteps: the execution's last checkpoint and when it finished. */
+export interface CompleteStep {
+  lease: Lease;
+  step: StepRow;
+  finishedAt: number;
+}
+
+/** A record's key (StoreTx.lockRecords). */
+export interface RecordKey {
+  tenant: string;
+  type: string;
+  id: string;
+}
+
 /** What a worker needs to decide an execution's next move; loaded for a whole batch at once. */
 export interface ExecutionContextRow {
   /** The trigger change (executions.trigger_key is a change id for record triggers); undefined if none. */
@@ -97,7 +130,7 @@ export interface ExecutionContextRow {
   record: RecordRow | undefined;
 }
 
-/** What the loop guard needs to know for one write (see execution/loop-guard.ts). */
+/** What the loop guard needs to know for one write (see services/loop-guard.ts). */
 export interface LoopGuardQuery {
   tenant: string;
   recordType: string;

@@ -1,63 +1,44 @@
-// Trigger matching is an index lookup by (object type, operation, field): the cost of matching a
-// change grows with the fields it changed, not with the number of deployed workflows. Pure.
-import { sameValue } from '../records/change-set.js';
-import type { ChangeOperation, Json, RecordData } from '../store/types.js';
+// One index over every kind of occurrence: each kind has its matcher (matcher.ts), and match()
+// hands an occurrence to the matcher of its kind. Matching is an index lookup, never a scan over
+// all workflows. The index holds workflow versions, and may hold several versions of one workflow
+// (gradual rollout, shadow versions): each entry keeps its version, and the catalog decides which
+// versions go in (today: the active one of each enabled workflow). Pure.
 import type { CompiledWorkflow } from '../definitions/compile.js';
+import { ManualMatcher } from './manual-matcher.js';
+import type { OccurrenceMatcher } from './matcher.js';
+import type { Occurrence } from './occurrence.js';
+import { RecordChangeMatcher, type ChangeFacts } from './record-change-matcher.js';
 
-export interface ChangeFacts {
-  type: string;
-  operation: ChangeOperation;
-  before: RecordData | null;
-  after: RecordData | null;
-  changedFields: string[];
-}
+export type { ChangeFacts };
 
 export class TriggerIndex {
-  private readonly buckets = new Map<string, CompiledWorkflow[]>();
   readonly workflows: readonly CompiledWorkflow[];
+  private readonly records = new RecordChangeMatcher();
+  private readonly manual = new ManualMatcher();
 
   constructor(workflows: CompiledWorkflow[]) {
     this.workflows = workflows;
-    for (const wf of workflows) {
-      const t = wf.definition.trigger;
-      const keys =
-        t.on === 'field_changed' ? [key(wf.definition.object, 'field', t.field ?? '')]
-        : t.on === 'updated' && t.fields ? t.fields.map((f) => key(wf.definition.object, 'field', f))
-        : [key(wf.definition.object, t.on, '')];
-      for (const k of keys) {
-        const bucket = this.buckets.get(k) ?? [];
-        bucket.push(wf);
-        this.buckets.set(k, bucket);
-      }
+    const matchers: OccurrenceMatcher<never>[] = [this.records, this.manual];
+    for (const wf of workflows) for (const matcher of matchers) matcher.add(wf);
+  }
+
+  /**
+   * The workflow versions an occurrence fires, each once, in a stable order (workflow id, then
+   * version). Bare change facts are read as a record change (the dependency graph's simulations ask
+   * about changes that were never written).
+   */
+  match(occurrence: Occurrence | ChangeFacts): CompiledWorkflow[] {
+    const found = 'kind' in occurrence ? this.matchOccurrence(occurrence) : this.records.match(occurrence);
+    return found.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : a.version - b.version));
+  }
+
+  /** Each kind goes to its own matcher: adding a trigger family is one matcher and one case here. */
+  private matchOccurrence(occurrence: Occurrence): CompiledWorkflow[] {
+    switch (occurrence.kind) {
+      case 'record_change': return this.records.match(occurrence.change);
+      case 'manual': return this.manual.match(occurrence);
+      // schedule, timer, event, batch: no trigger of the workflow schema listens for them yet.
+      default: return [];
     }
   }
-
-  /** The workflows a change fires, each once, in a stable order (workflow id). */
-  match(change: ChangeFacts): CompiledWorkflow[] {
-    const found = new Map<string, CompiledWorkflow>();
-    const consider = (k: string): void => {
-      for (const wf of this.buckets.get(k) ?? []) {
-        if (!found.has(wf.id) && firesOn(wf, change)) found.set(wf.id, wf);
-      }
-    };
-    consider(key(change.type, change.operation, ''));
-    if (change.operation !== 'deleted') for (const field of change.changedFields) consider(key(change.type, 'field', field));
-    return [...found.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  }
-}
-
-function key(type: string, on: string, field: string): string {
-  return `${type}\u0000${on}\u0000${field}`;
-}
-
-function firesOn(wf: CompiledWorkflow, change: ChangeFacts): boolean {
-  const t = wf.definition.trigger;
-  if (t.on !== 'field_changed') return t.on === change.operation;
-  // A field "changes" on create when it is set, and on update when its value differs.
-  if (change.operation === 'deleted' || !t.field || !change.changedFields.includes(t.field)) return false;
-  const before: Json | undefined = change.before?.[t.field];
-  const after: Json | undefined = change.after?.[t.field];
-  if (t.from !== undefined && !sameValue(before ?? null, t.from)) return false;
-  if (t.to !== undefined && !sameValue(after ?? null, t.to)) return false;
-  return true;
 }

@@ -1,7 +1,7 @@
 // The expression budget: compile-time shape limits, run-time steps and allocation caps, int
 // overflow, result size, and how each failure is classified for the step runner.
 import { describe, expect, it } from 'vitest';
-import { classifyFailure, FAILURE_CODES } from '../../src/actions/failures.js';
+import { classifyFailure, FAILURE_CODES } from '../../src/failures/action-failures.js';
 import {
   assertResultSize, EvaluationMeter, MAX_BIND_NESTING, MAX_LIST_SIZE, MAX_MACRO_NESTING, MAX_RESULT_BYTES, MAX_SOURCE_LENGTH,
   MAX_STEPS, MAX_STRING_LENGTH, MAX_TREE_DEPTH,

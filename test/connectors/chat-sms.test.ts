@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { slackPost, teamsPost } from '../../src/actions/connectors/chat-post.js';
 import { smsSend } from '../../src/actions/connectors/sms-send.js';
-import { classifyFailure } from '../../src/actions/failures.js';
+import { classifyFailure } from '../../src/failures/action-failures.js';
 import { compileProblems, compileStep, connectorsFor, everythingIn, json, startHttpServer, stepContext, thrown, type LocalServer } from './helpers.js';
 
 const HOOK_SECRET = 'T0001/B0002/XyZsecretHookToken42';

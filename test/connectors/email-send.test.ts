@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { emailSend } from '../../src/actions/connectors/email-send.js';
-import { classifyFailure } from '../../src/actions/failures.js';
+import { classifyFailure } from '../../src/failures/action-failures.js';
 import { compileProblems, compileStep, connectorsFor, everythingIn, stepContext, thrown } from './helpers.js';
 
 const PASSWORD = 'smtp-Pa55word-7781';

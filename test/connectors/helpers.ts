@@ -2,13 +2,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
-import { NonRetryableError } from '../../src/actions/failures.js';
+import { NonRetryableError } from '../../src/failures/action-failures.js';
 import { resolveConnectors, type ConnectorRuntime } from '../../src/actions/connectors/config.js';
 import type { ExternalAction, ResolvedConnector, StepContext } from '../../src/actions/types.js';
 import { CelScope } from '../../src/conditions/cel.js';
 import type { FieldProblem } from '../../src/errors.js';
 import { resolveObjectTypes } from '../../src/records/object-types.js';
-import type { RecordData } from '../../src/store/types.js';
+import type { RecordData } from '../../src/domain/types.js';
 
 export const NOW = Date.parse('2026-03-01T12:00:00Z');
 const types = resolveObjectTypes();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpRequest } from '../../src/actions/connectors/http-request.js';
-import { classifyFailure } from '../../src/actions/failures.js';
+import { classifyFailure } from '../../src/failures/action-failures.js';
 import { NOW, compileProblems, compileStep, connectorsFor, everythingIn, json, startHttpServer, stepContext, thrown, type LocalServer } from './helpers.js';
 
 const TOKEN = 'Bearer sk_live_0123456789abcdef';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StepTimeoutError, classifyFailure } from '../../src/actions/failures.js';
+import { StepTimeoutError, classifyFailure } from '../../src/failures/action-failures.js';
 import { DEFAULT_OUTBOUND_POLICY, OutboundRefusedError, createOutboundPolicy, outboundRequest, resolveCheckedAddress } from '../../src/net/outbound-http.js';
 import { json, startHttpServer, thrown, type LocalServer } from './helpers.js';
 

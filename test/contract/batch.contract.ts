@@ -3,7 +3,7 @@
 // savepoints, so that one execution's failure inside a batch transaction undoes only its own writes.
 import { expect, it } from 'vitest';
 import type { ExecutionContextRow, Store, StoreTx } from '../../src/store/port.js';
-import type { AttemptRow, ExecutionRow, NewExecution, StepRow } from '../../src/store/types.js';
+import type { AttemptRow, ExecutionRow, NewExecution, StepRow } from '../../src/domain/types.js';
 import { insertExecutions, newChange, newExecution, newRecord, type StoreHarness, T0 } from './fixtures.js';
 
 const step = (executionId: string, stepId: string, at: number): StepRow => ({

@@ -2,7 +2,7 @@
 import { expect, it } from 'vitest';
 import { StaleLeaseError } from '../../src/errors.js';
 import type { Store } from '../../src/store/port.js';
-import type { ExecutionRow } from '../../src/store/types.js';
+import type { ExecutionRow } from '../../src/domain/types.js';
 import { backlog, claim, eventually, insertExecutions, newExecution, newRecord, type StoreHarness, succeed, T0 } from './fixtures.js';
 
 export function claimContract(h: StoreHarness): void {

@@ -1,7 +1,7 @@
 // Contract: inserting, reading, finishing executions, steps, and the worker's lease calls.
 import { expect, it } from 'vitest';
 import { StaleLeaseError } from '../../src/errors.js';
-import type { StepRow } from '../../src/store/types.js';
+import type { StepRow } from '../../src/domain/types.js';
 import { claim, insertExecutions, newExecution, type StoreHarness, succeed, T0 } from './fixtures.js';
 
 export function executionContract(h: StoreHarness): void {

@@ -1,7 +1,7 @@
 // Row builders and small helpers shared by the contract suite. Times are fixed epoch ms: the
 // store never reads a clock, so tests move time by passing `now`.
 import type { Store } from '../../src/store/port.js';
-import type { ChangeRow, ExecutionRow, NewExecution, RecordData, RecordRow, WorkflowRow, WorkflowVersionRow } from '../../src/store/types.js';
+import type { ChangeRow, ExecutionRow, NewExecution, RecordData, RecordRow, WorkflowRow, WorkflowVersionRow } from '../../src/domain/types.js';
 
 export const T0 = 1_700_000_000_000;
 export const LEASE_MS = 30_000;
@@ -38,7 +38,7 @@ export function newExecution(spec: ExecutionSpec): NewExecution {
   const recordType = spec.recordType ?? 'deal';
   const recordId = spec.recordId ?? `rec-${n}`;
   return {
-    id: `exe-${n}`, kind: 'workflow', workflowId: 'wf', version: 1, triggerKey: `chg-${n}`, stepId: '', parentId: null,
+    id: `exe-${n}`, kind: 'workflow', workflowId: 'wf', version: 1, triggerKey: `chg-${n}`, occurrenceKind: 'record_change', stepId: '', parentId: null,
     recordType, recordId, lane: `${spec.tenant}/${recordType}/${recordId}`, runAt: T0, rootChangeId: `chg-${n}`,
     depth: 0, input: { n }, createdAt: T0, ...spec,
   };

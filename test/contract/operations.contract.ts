@@ -2,7 +2,7 @@
 // operator's moves (dead-letter replay, cancel), including what they do to a lane.
 import { expect, it } from 'vitest';
 import { StaleLeaseError } from '../../src/errors.js';
-import type { AlertRow, AttemptRow } from '../../src/store/types.js';
+import type { AlertRow, AttemptRow } from '../../src/domain/types.js';
 import { claim, insertExecutions, newExecution, type StoreHarness, succeed, T0 } from './fixtures.js';
 
 export function operationsContract(h: StoreHarness): void {

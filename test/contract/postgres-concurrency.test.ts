@@ -3,7 +3,7 @@
 // and the lanes table keeps only live lanes.
 import { expect, it } from 'vitest';
 import type { Store } from '../../src/store/port.js';
-import type { ExecutionRow } from '../../src/store/types.js';
+import type { ExecutionRow } from '../../src/domain/types.js';
 import { describePostgres, makePostgresStore, withPgAdmin } from '../helpers/stores.js';
 import { insertExecutions, newExecution, succeed, T0 } from './fixtures.js';
 

@@ -3,7 +3,7 @@
 // The crashed state is written directly: claim under a short lease, then sweep past it.
 import { expect, it } from 'vitest';
 import type { Store, SweepPolicy } from '../../src/store/port.js';
-import type { ExecutionRow } from '../../src/store/types.js';
+import type { ExecutionRow } from '../../src/domain/types.js';
 import { claim, insertExecutions, newExecution, type StoreHarness, T0 } from './fixtures.js';
 
 const LEASE = 1000;

@@ -3,7 +3,7 @@
 // restarted server must sweep and dead-letter the culprit without ever running it again, while an
 // innocent neighbour that lost its lease in the same crash runs normally.
 import { afterEach, expect, it } from 'vitest';
-import type { ExecutionRow } from '../../src/store/types.js';
+import type { ExecutionRow } from '../../src/domain/types.js';
 import { closeEngine, forEachStore, USER, type TestEngine } from '../helpers/engine.js';
 
 const LEASE_MS = 30_000;

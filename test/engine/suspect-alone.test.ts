@@ -9,7 +9,8 @@ import { ManualClock } from '../../src/clock.js';
 import { resolveConfig } from '../../src/config.js';
 import { createEngine, type Engine } from '../../src/engine.js';
 import type { Store } from '../../src/store/port.js';
-import type { ClaimOptions, ExecutionRow } from '../../src/store/types.js';
+import type { ExecutionRow } from '../../src/domain/types.js';
+import type { ClaimOptions } from '../../src/store/types.js';
 import { USER } from '../helpers/engine.js';
 import { makeSqliteStore } from '../helpers/stores.js';
 

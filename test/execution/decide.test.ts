@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CompiledStep } from '../../src/definitions/compile.js';
 import { afterFailure, nextMove, stepFailure, type DecisionInput } from '../../src/execution/decide.js';
-import { resolveRetryPolicy } from '../../src/execution/retry-policy.js';
+import { resolveRetryPolicy } from '../../src/failures/retry-policy.js';
 
 function step(id: string, fallbacks = 0): CompiledStep {
   return {

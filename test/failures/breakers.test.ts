@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../src/clock.js';
 import { Breakers } from '../../src/execution/breakers.js';
-import { breakerStats, resolveBreakerConfig, type BreakerState } from '../../src/execution/circuit-breaker.js';
+import { breakerStats, resolveBreakerConfig, type BreakerState } from '../../src/failures/circuit-breaker.js';
 import { Alerts } from '../../src/observability/alerts.js';
 import { EngineEvents } from '../../src/observability/events.js';
 import type { Store } from '../../src/store/port.js';

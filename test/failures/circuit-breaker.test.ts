@@ -1,8 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_BREAKER_CONFIG, addOutcome, breakerAllows, breakerStats, initialBreakerState, mergeBreakerOutcomes, recordBreakerOutcome,
-  resolveBreakerConfig, type BreakerBucket, type BreakerState,
-} from '../../src/execution/circuit-breaker.js';
+import { DEFAULT_BREAKER_CONFIG, addOutcome, breakerAllows, breakerStats, initialBreakerState, mergeBreakerOutcomes, recordBreakerOutcome, resolveBreakerConfig, type BreakerBucket, type BreakerState } from '../../src/failures/circuit-breaker.js';
 import { resolveConfig } from '../../src/config.js';
 import { resolveConnectors } from '../../src/actions/connectors/config.js';
 

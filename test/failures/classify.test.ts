@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FAILURE_CODES, HttpStatusError, NonRetryableError, RetryAfterError, RetryableError, StepTimeoutError, classifyFailure, parseRetryAfter } from '../../src/actions/failures.js';
+import { FAILURE_CODES, HttpStatusError, NonRetryableError, RetryAfterError, RetryableError, StepTimeoutError, classifyFailure, parseRetryAfter } from '../../src/failures/action-failures.js';
 import { SwitchyardError } from '../../src/errors.js';
 import { OutboundRefusedError } from '../../src/net/outbound-http.js';
 

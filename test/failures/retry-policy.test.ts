@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { NonRetryableError, RetryAfterError } from '../../src/actions/failures.js';
-import { DEFAULT_RETRY_POLICY, decideRetry, resolveRetryPolicy, retryDelay } from '../../src/execution/retry-policy.js';
+import { NonRetryableError, RetryAfterError } from '../../src/failures/action-failures.js';
+import { DEFAULT_RETRY_POLICY, decideRetry, resolveRetryPolicy, retryDelay } from '../../src/failures/retry-policy.js';
 
 const mid = (): number => 0.5; // no jitter: the middle of the spread
 const low = (): number => 0;

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileWorkflow } from '../../src/definitions/compile.js';
-import type { WorkflowDefinition } from '../../src/definitions/schema.js';
+import type { WorkflowDefinition } from '../../src/domain/workflow.js';
 import { parseDefinitionText, validateDefinitionShape } from '../../src/definitions/validate.js';
 import { isSwitchyardError } from '../../src/errors.js';
 import { analyzeWorkflows } from '../../src/graph/analyze.js';

@@ -1,6 +1,6 @@
 // Hand-picked edges the analysis must keep or drop, and the smaller report sections.
 import { describe, expect, it } from 'vitest';
-import type { StepDefinition, Trigger, WorkflowDefinition } from '../../src/definitions/schema.js';
+import type { StepDefinition, Trigger, WorkflowDefinition } from '../../src/domain/workflow.js';
 import { analyzeWorkflows } from '../../src/graph/analyze.js';
 import { canChangeOnUpdate, canSetOnCreate } from '../../src/graph/fires.js';
 import { resolveObjectTypes } from '../../src/records/object-types.js';

@@ -4,11 +4,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileWorkflow } from '../../src/definitions/compile.js';
-import type { StepDefinition, Trigger, WorkflowDefinition } from '../../src/definitions/schema.js';
+import type { StepDefinition, Trigger, WorkflowDefinition } from '../../src/domain/workflow.js';
 import { analyzeWorkflows } from '../../src/graph/analyze.js';
 import { changedFields } from '../../src/records/change-set.js';
 import { resolveObjectTypes, withoutNulls } from '../../src/records/object-types.js';
-import type { Json, RecordData } from '../../src/store/types.js';
+import type { Json, RecordData } from '../../src/domain/types.js';
 import { TriggerIndex, type ChangeFacts } from '../../src/triggers/trigger-index.js';
 
 const types = resolveObjectTypes();

@@ -5,7 +5,7 @@
 // decides right.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Store, StoreTx } from '../../src/store/port.js';
-import type { NewExecution } from '../../src/store/types.js';
+import type { NewExecution } from '../../src/domain/types.js';
 import { closeEngine, engineOn, USER, type TestEngine } from '../helpers/engine.js';
 import { describePostgres, makePostgresStore, makeSqliteStore } from '../helpers/stores.js';
 

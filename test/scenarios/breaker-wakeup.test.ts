@@ -5,7 +5,7 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import type { BreakerState } from '../../src/execution/circuit-breaker.js';
+import type { BreakerState } from '../../src/failures/circuit-breaker.js';
 import { closeEngine, forEachStore, USER, type TestEngine } from '../helpers/engine.js';
 
 const sink = { down: true, hold: false, keys: [] as string[], held: [] as ServerResponse[], changed: () => undefined as void };

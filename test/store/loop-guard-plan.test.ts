@@ -12,7 +12,7 @@ import { Q as PG } from '../../src/store/postgres/queries.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { Q as SQLITE } from '../../src/store/sqlite/queries.js';
 import type { Store } from '../../src/store/port.js';
-import type { NewExecution } from '../../src/store/types.js';
+import type { NewExecution } from '../../src/domain/types.js';
 import { describePostgres, freshSchemaName, pgUrl, withPgAdmin } from '../helpers/stores.js';
 
 const IDS = ['wf-a', 'wf-b', 'wf-c'];

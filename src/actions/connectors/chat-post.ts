@@ -2,7 +2,7 @@
 // the credential (anyone holding it can post), so it lives in the connector's secrets.
 import type { CelProgram } from '../../conditions/cel.js';
 import { outboundRequest } from '../../net/outbound-http.js';
-import type { Json } from '../../store/types.js';
+import type { Json } from '../../domain/types.js';
 import type { ExternalAction } from '../types.js';
 import { CelParam, ConnectorParam, StepCompiler, expectSuccess, renderString, useConnector, withRedaction } from './common.js';
 

@@ -4,13 +4,13 @@ import { Type } from '@sinclair/typebox';
 import { fitsField, type CelContext, type CelProgram } from '../../conditions/cel.js';
 import { isSwitchyardError, type FieldProblem } from '../../errors.js';
 import { DEFAULT_OUTBOUND_POLICY, type OutboundPolicy, type OutboundResponse } from '../../net/outbound-http.js';
-import type { Json } from '../../store/types.js';
-import type { StepDefinition } from '../../definitions/schema.js';
-import { ActionFailure, HttpStatusError, NonRetryableError, RetryAfterError, RetryableError, classifyFailure, isFailureCode, parseRetryAfter } from '../failures.js';
+import type { Json } from '../../domain/types.js';
+import type { StepDefinition } from '../../domain/workflow.js';
+import { ActionFailure, HttpStatusError, NonRetryableError, RetryAfterError, RetryableError, classifyFailure, isFailureCode, parseRetryAfter } from '../../failures/action-failures.js';
 import type { ActionCompileContext, ResolvedConnector, StepContext } from '../types.js';
 import { redactSecrets, type ConnectorRuntime, type ConnectorType } from './config.js';
 
-// Not imported from definitions/schema.ts: that module imports the action catalog (a cycle).
+// Not domain/workflow.ts's Cel: the published schema describes a step param with its quoting rule.
 export const CelParam = Type.String({ minLength: 1, description: 'a CEL expression; string literals are quoted: \'"hello"\'' });
 export const ConnectorParam = Type.String({ minLength: 1, description: 'name of a configured connector' });
 

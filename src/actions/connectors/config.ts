@@ -5,9 +5,9 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parseDuration } from '../../clock.js';
 import { validationError, type FieldProblem } from '../../errors.js';
-import { resolveBreakerConfig, type BreakerConfig } from '../../execution/circuit-breaker.js';
+import { resolveBreakerConfig, type BreakerConfig } from '../../failures/circuit-breaker.js';
 import { createOutboundPolicy, type OutboundOptions, type OutboundPolicy } from '../../net/outbound-http.js';
-import type { Json } from '../../store/types.js';
+import type { Json } from '../../domain/types.js';
 import type { ResolvedConnector } from '../types.js';
 
 export const CONNECTOR_TYPES = ['smtp', 'slack', 'teams', 'http', 'twilio'] as const;

@@ -4,7 +4,7 @@
 import { Type } from '@sinclair/typebox';
 import type { CelProgram } from '../../conditions/cel.js';
 import { outboundRequest } from '../../net/outbound-http.js';
-import { NonRetryableError } from '../failures.js';
+import { NonRetryableError } from '../../failures/action-failures.js';
 import type { ExternalAction } from '../types.js';
 import { CelParam, ConnectorParam, StepCompiler, expectSuccess, renderMap, renderString, setting, useConnector, withRedaction } from './common.js';
 

@@ -1,5 +1,5 @@
 // switchyard executions list|show
-import type { ExecutionStatus } from '../../store/types.js';
+import type { ExecutionStatus } from '../../domain/types.js';
 import { print, withEngine, type GlobalOptions } from '../context.js';
 
 export interface ListOptions extends GlobalOptions {

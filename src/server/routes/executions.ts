@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Engine } from '../../engine.js';
-import type { ExecutionStatus } from '../../store/types.js';
+import type { ExecutionStatus } from '../../domain/types.js';
 
 const Status = Type.Unsafe<ExecutionStatus>({ type: 'string', enum: ['queued', 'running', 'succeeded', 'failed', 'skipped', 'cancelled'] });
 const ListQuery = Type.Object({

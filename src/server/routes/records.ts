@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Engine } from '../../engine.js';
 import { SwitchyardError, validationError } from '../../errors.js';
-import type { Json, RecordRow } from '../../store/types.js';
+import type { Json, RecordRow } from '../../domain/types.js';
 
 const TypeParams = Type.Object({ type: Type.String() });
 const RecordParams = Type.Object({ type: Type.String(), id: Type.String() });

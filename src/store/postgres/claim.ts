@@ -3,7 +3,8 @@
 import type pg from 'pg';
 import type { TenantRotation } from '../claim-fairness.js';
 import type { Quarantined, SweepPolicy, SweepResult } from '../port.js';
-import type { ClaimOptions, Lease } from '../types.js';
+import type { Lease } from '../../domain/types.js';
+import type { ClaimOptions } from '../types.js';
 import { Q } from './queries.js';
 import * as map from './rows.js';
 

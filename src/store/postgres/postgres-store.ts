@@ -6,10 +6,8 @@ import { SwitchyardError } from '../../errors.js';
 import { TenantRotation } from '../claim-fairness.js';
 import { assembleContexts, contextKeys } from '../execution-contexts.js';
 import type { ExecutionContextRow, Store, StoreCapabilities, StoreTx, SweepPolicy, SweepResult } from '../port.js';
-import type {
-  AlertRow, AttemptRow, BreakerRow, ChangeRow, ClaimOptions, ExecutionFilter, ExecutionRow, ExecutionStatus, Lease, RecordRow, StepRow,
-  WorkflowRow, WorkflowVersionRow,
-} from '../types.js';
+import type { AlertRow, AttemptRow, BreakerRow, ChangeRow, ExecutionRow, ExecutionStatus, Lease, RecordRow, StepRow, WorkflowRow, WorkflowVersionRow } from '../../domain/types.js';
+import type { ClaimOptions, ExecutionFilter } from '../types.js';
 import { claimInTransaction, heartbeat, sweepInTransaction } from './claim.js';
 import { DEFAULT_RETRY, type RetryPolicy, retryIdempotent, runTransaction, SCHEMA_NAME, typeParsers } from './connection.js';
 import { WakeListener } from './listener.js';

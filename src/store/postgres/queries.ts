@@ -41,6 +41,14 @@ export const Q = {
   getRecord: `SELECT * FROM records WHERE tenant = $1 AND type = $2 AND id = $3`,
   /** $1 tenant, $2 type, $3 id. Row lock until the transaction ends. */
   getRecordForUpdate: `SELECT * FROM records WHERE tenant = $1 AND type = $2 AND id = $3 FOR UPDATE`,
+  /**
+   * $1 tenants text[], $2 types text[], $3 ids text[] (triples, sorted by the caller). Row locks
+   * until the transaction ends, taken in (tenant, type, id) order: LockRows runs above the sort, so
+   * concurrent callers lock in one order and cannot deadlock each other.
+   */
+  lockRecords: `SELECT r.* FROM unnest($1::text[], $2::text[], $3::text[]) AS k(tenant, type, id)
+    JOIN records r ON r.tenant = k.tenant AND r.type = k.type AND r.id = k.id
+    ORDER BY r.tenant, r.type, r.id FOR UPDATE OF r`,
   /** $1 tenant, $2 type, $3 after id (exclusive, '' for the first page), $4 limit */
   listRecords: `SELECT * FROM records WHERE tenant = $1 AND type = $2 AND id > $3 ORDER BY id LIMIT $4`,
   /**
@@ -102,26 +110,9 @@ export const Q = {
    * lower their lane's ready_at (a row inserted as 'skipped' by a loop guard has no lane work). Lanes are upserted in key order so concurrent batches lock them in
    * the same order. Returns the number of new executions.
    */
-  insertExecutions: `WITH input AS (
-      SELECT x.*, a.ord FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS a(elem, ord)
-      CROSS JOIN LATERAL jsonb_to_record(a.elem) AS x(
-        id text, tenant text, kind text, workflow_id text, version integer, trigger_key text, step_id text,
-        parent_id text, record_type text, record_id text, lane text, run_at bigint, root_change_id text,
-        depth integer, input jsonb, created_at bigint, status text, reason text, finished_at bigint)
-    ), inserted AS (
-      INSERT INTO executions (id, tenant, kind, workflow_id, version, trigger_key, step_id, parent_id,
-        record_type, record_id, lane, status, attempt, run_at, root_change_id, depth, input, created_at, reason, finished_at)
-      SELECT id, tenant, kind, workflow_id, version, trigger_key, step_id, parent_id,
-        record_type, record_id, lane, status, 0, run_at, root_change_id, depth, input, created_at, reason, finished_at
-      FROM input ORDER BY ord
-      ON CONFLICT (tenant, workflow_id, version, trigger_key, step_id) DO NOTHING
-      RETURNING tenant, lane, run_at, status
-    ), lanes_up AS (
-      INSERT INTO lanes (tenant, lane, ready_at)
-      SELECT tenant, lane, min(run_at) FROM inserted WHERE status = 'queued' GROUP BY tenant, lane ORDER BY tenant, lane
-      ON CONFLICT (tenant, lane) DO UPDATE SET ready_at = LEAST(lanes.ready_at, excluded.ready_at)
-    )
-    SELECT count(*)::integer AS inserted FROM inserted`,
+  insertExecutions: insertExecutionsSql(false),
+  /** The same for executions of another occurrence kind than a record change: names occurrence_kind. */
+  insertExecutionsOfKind: insertExecutionsSql(true),
 
   /** $1 id, $2 attempt. Locks the row so a sweep cannot take the lease before this transaction ends. */
   checkLease: `SELECT 1 FROM executions WHERE id = $1 AND status = 'running' AND attempt = $2 FOR UPDATE`,
@@ -137,6 +128,36 @@ export const Q = {
       WHERE l.tenant = done.tenant AND l.lane = done.lane AND l.running_id = done.id
     )
     SELECT tenant, lane FROM done`,
+
+  /**
+   * $1 ids text[], $2 attempts integer[], $3 finishedAt bigint[] (the leases and their finish times),
+   * then the steps: $4 stepIds text[], $5 step attempts integer[], $6 statuses text[], $7 outputs
+   * text[] (json text), $8 errors text[], $9 startedAt bigint[], $10 step finishedAt bigint[]; all
+   * parallel, one entry per execution (distinct ids). completeSteps: `saveStep` + `finish` as
+   * 'succeeded' for every execution still held (id, attempt, running), in one statement; the steps
+   * of exactly those are saved, in the order given. Returns the lanes released; the caller
+   * refreshes them (refreshLanes) in a later statement, as finish does.
+   */
+  completeSteps: `WITH input AS (
+      SELECT * FROM unnest($1::text[], $2::integer[], $3::bigint[], $4::text[], $5::integer[], $6::text[], $7::text[],
+        $8::text[], $9::bigint[], $10::bigint[])
+        WITH ORDINALITY AS x(id, attempt, done_at, step_id, step_attempt, status, output, error, started_at, finished_at, ord)
+    ), done AS (
+      UPDATE executions e SET lease_expiries = 0, status = 'succeeded', reason = NULL, finished_at = input.done_at,
+        waiting_on = NULL, lease_until = NULL, worker_id = NULL
+      FROM input WHERE e.id = input.id AND e.status = 'running' AND e.attempt = input.attempt
+      RETURNING e.id, e.tenant, e.lane
+    ), saved AS (
+      INSERT INTO steps (execution_id, step_id, attempt, status, output, error, started_at, finished_at)
+      SELECT input.id, input.step_id, input.step_attempt, input.status, input.output::jsonb, input.error, input.started_at, input.finished_at
+      FROM input JOIN done ON done.id = input.id ORDER BY input.ord
+      ON CONFLICT (execution_id, step_id) DO UPDATE SET attempt = excluded.attempt, status = excluded.status,
+        output = excluded.output, error = excluded.error, started_at = excluded.started_at, finished_at = excluded.finished_at
+    ), released AS (
+      UPDATE lanes l SET running_id = NULL FROM done
+      WHERE l.tenant = done.tenant AND l.lane = done.lane AND l.running_id = done.id
+    )
+    SELECT id, tenant, lane FROM done`,
 
   /** $1 tenants text[], $2 lanes text[] (pairs). Run after the statement that locked these lanes. */
   refreshLanes: `WITH listed AS (SELECT * FROM unnest($1::text[], $2::text[]) AS x(tenant, lane)),
@@ -432,4 +453,31 @@ export function listExecutions(filter: ExecutionFilter): { text: string; values:
     text: `SELECT * FROM executions WHERE ${clauses.join(' AND ')} ORDER BY seq DESC LIMIT $${values.length}`,
     values,
   };
+}
+
+/**
+ * Q.insertExecutions / Q.insertExecutionsOfKind. A record change's executions leave occurrence_kind
+ * to its default ('record_change'), so that statement also runs on a schema from before migration 6.
+ */
+function insertExecutionsSql(withKind: boolean): string {
+  return `WITH input AS (
+      SELECT x.*, a.ord FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS a(elem, ord)
+      CROSS JOIN LATERAL jsonb_to_record(a.elem) AS x(
+        id text, tenant text, kind text, workflow_id text, version integer, trigger_key text,${withKind ? ' occurrence_kind text,' : ''} step_id text,
+        parent_id text, record_type text, record_id text, lane text, run_at bigint, root_change_id text,
+        depth integer, input jsonb, created_at bigint, status text, reason text, finished_at bigint)
+    ), inserted AS (
+      INSERT INTO executions (id, tenant, kind, workflow_id, version, trigger_key,${withKind ? ' occurrence_kind,' : ''} step_id, parent_id,
+        record_type, record_id, lane, status, attempt, run_at, root_change_id, depth, input, created_at, reason, finished_at)
+      SELECT id, tenant, kind, workflow_id, version, trigger_key,${withKind ? ' occurrence_kind,' : ''} step_id, parent_id,
+        record_type, record_id, lane, status, 0, run_at, root_change_id, depth, input, created_at, reason, finished_at
+      FROM input ORDER BY ord
+      ON CONFLICT (tenant, workflow_id, version, trigger_key, step_id) DO NOTHING
+      RETURNING tenant, lane, run_at, status
+    ), lanes_up AS (
+      INSERT INTO lanes (tenant, lane, ready_at)
+      SELECT tenant, lane, min(run_at) FROM inserted WHERE status = 'queued' GROUP BY tenant, lane ORDER BY tenant, lane
+      ON CONFLICT (tenant, lane) DO UPDATE SET ready_at = LEAST(lanes.ready_at, excluded.ready_at)
+    )
+    SELECT count(*)::integer AS inserted FROM inserted`;
 }

@@ -1,9 +1,7 @@
 // PostgreSQL rows <-> port rows. JSON columns are jsonb (node-postgres parses them); int8 columns
 // arrive as numbers (see connection.ts: epoch ms and sequence numbers stay far below 2^53).
 // Values headed for jsonb are sent as JSON text and cast with ::jsonb in the statement.
-import type {
-  AlertRow, AttemptRow, BreakerRow, ChangeRow, EffectRow, ExecutionRow, Json, NewExecution, RecordRow, StepRow, WorkflowRow, WorkflowVersionRow,
-} from '../types.js';
+import type { AlertRow, AttemptRow, BreakerRow, ChangeRow, EffectRow, ExecutionRow, Json, NewExecution, RecordRow, StepRow, WorkflowRow, WorkflowVersionRow } from '../../domain/types.js';
 
 export interface RecordSql { tenant: string; type: string; id: string; version: number; data: RecordRow['data']; created_at: number; updated_at: number }
 export interface ChangeSql {
@@ -17,7 +15,7 @@ export interface ExecutionSql {
   seq: number; id: string; tenant: string; kind: string; workflow_id: string; version: number; trigger_key: string; step_id: string;
   parent_id: string | null; record_type: string; record_id: string; lane: string; status: string; attempt: number; run_at: number;
   lease_until: number | null; worker_id: string | null; root_change_id: string; depth: number; reason: string | null; input: Json;
-  created_at: number; started_at: number | null; finished_at: number | null; lease_expiries: number;
+  created_at: number; started_at: number | null; finished_at: number | null; lease_expiries: number; occurrence_kind: string;
 }
 export interface StepSql {
   execution_id: string; step_id: string; attempt: number; status: string; output: Json; error: string | null; started_at: number; finished_at: number;
@@ -72,11 +70,16 @@ export const execution = (r: ExecutionSql): ExecutionRow => ({
   status: r.status as ExecutionRow['status'], attempt: r.attempt, runAt: r.run_at, leaseUntil: r.lease_until, workerId: r.worker_id,
   rootChangeId: r.root_change_id, depth: r.depth, reason: r.reason, input: r.input,
   createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at, leaseExpiries: r.lease_expiries,
+  occurrenceKind: r.occurrence_kind as ExecutionRow['occurrenceKind'],
 });
+
+/** Only an execution of another kind than a record change names occurrence_kind (Q.insertExecutionsOfKind). */
+export const namesOccurrenceKind = (e: NewExecution): boolean => (e.occurrenceKind ?? 'record_change') !== 'record_change';
 
 /** Q.insertExecutions: the $1 batch, one JSON object per row keyed by column name. */
 export const executionBatch = (rows: NewExecution[]): string => JSON.stringify(rows.map((e) => ({
   id: e.id, tenant: e.tenant, kind: e.kind, workflow_id: e.workflowId, version: e.version, trigger_key: e.triggerKey,
+  occurrence_kind: e.occurrenceKind ?? 'record_change',
   step_id: e.stepId, parent_id: e.parentId, record_type: e.recordType, record_id: e.recordId, lane: e.lane, run_at: e.runAt,
   root_change_id: e.rootChangeId, depth: e.depth, input: e.input ?? null, created_at: e.createdAt,
   status: e.status ?? 'queued', reason: e.reason ?? null, finished_at: e.finishedAt ?? null,
@@ -90,6 +93,13 @@ export const step = (r: StepSql): StepRow => ({
 /** Q.saveStep */
 export const stepParams = (s: StepRow): unknown[] =>
   [s.executionId, s.stepId, s.attempt, s.status, json(s.output), s.error, s.startedAt, s.finishedAt];
+
+/** Q.completeSteps: the items as parallel arrays (leases, finish times, then the step columns). */
+export const completeStepsParams = (items: readonly { lease: { executionId: string; attempt: number }; step: StepRow; finishedAt: number }[]): unknown[] => [
+  items.map((i) => i.lease.executionId), items.map((i) => i.lease.attempt), items.map((i) => i.finishedAt),
+  items.map((i) => i.step.stepId), items.map((i) => i.step.attempt), items.map((i) => i.step.status), items.map((i) => json(i.step.output)),
+  items.map((i) => i.step.error), items.map((i) => i.step.startedAt), items.map((i) => i.step.finishedAt),
+];
 
 export interface AlertSql { id: string; tenant: string; kind: string; severity: string; message: string; details: Json; at: number }
 export const alert = (r: AlertSql): AlertRow => ({

@@ -78,6 +78,7 @@ TABLE executions
   finished_at bigint
   lease_expiries integer NOT NULL DEFAULT 0
   waiting_on text COLLATE C
+  occurrence_kind text COLLATE C NOT NULL DEFAULT 'record_change'::text
 TABLE lanes
   tenant text COLLATE C NOT NULL
   lane text COLLATE C NOT NULL

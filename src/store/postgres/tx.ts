@@ -1,12 +1,12 @@
 // StoreTx over one pooled client inside BEGIN ... COMMIT (see connection.ts: runTransaction).
 import type pg from 'pg';
 import { StaleLeaseError, SwitchyardError } from '../../errors.js';
-import type { ExecutionUpdate, LoopGuardFacts, LoopGuardQuery, StoreTx } from '../port.js';
-import type {
-  AlertRow, AttemptRow, BreakerRow, ChangeRow, EffectRow, Lease, NewExecution, RecordRow, StepRow, WorkflowRow, WorkflowVersionRow,
-} from '../types.js';
+import type { CompleteStep, ExecutionUpdate, LoopGuardFacts, LoopGuardQuery, RecordKey, StoreTx } from '../port.js';
+import type { AlertRow, AttemptRow, BreakerRow, ChangeRow, EffectRow, Lease, NewExecution, RecordRow, StepRow, WorkflowRow, WorkflowVersionRow } from '../../domain/types.js';
 import { loopGuardFacts, type LoopGuardFactRow } from '../loop-guard-facts.js';
 import { Savepoints } from '../savepoints.js';
+import { checkCompleteSteps } from '../complete-steps.js';
+import { RecordLocks } from '../record-locks.js';
 import { ConflictError } from './connection.js';
 import { Q } from './queries.js';
 import * as map from './rows.js';
@@ -19,10 +19,19 @@ export class PgTx implements StoreTx {
     await this.client.query(statements.join('; '));
   });
 
+  /** Records locked by lockRecords, per transaction: a retried transaction gets a new PgTx, so an empty cache. */
+  private readonly locks = new RecordLocks();
+
   constructor(private readonly client: pg.PoolClient) {}
 
-  savepoint<T>(fn: () => Promise<T>): Promise<T> {
-    return this.savepoints.run(fn);
+  async savepoint<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await this.savepoints.run(fn);
+    } catch (error) {
+      // Rolled back: cached rows may hold undone writes, and the locks taken inside are released.
+      this.locks.clear();
+      throw error;
+    }
   }
 
   /** Throws when a savepoint could not be rolled back, so that such a transaction never commits. */
@@ -39,22 +48,38 @@ export class PgTx implements StoreTx {
   }
 
   async getRecordForUpdate(tenant: string, type: string, id: string): Promise<RecordRow | undefined> {
+    const cached = this.locks.get(tenant, type, id);
+    if (cached.hit) return cached.row;
     const [row] = await this.rows<map.RecordSql>(Q.getRecordForUpdate, [tenant, type, id]);
     return row && map.record(row);
+  }
+
+  async lockRecords(keys: RecordKey[]): Promise<void> {
+    const missing = this.locks.missing(keys);
+    if (missing.length === 0) return;
+    const found = await this.rows<map.RecordSql>(Q.lockRecords, [
+      missing.map((k) => k.tenant), missing.map((k) => k.type), missing.map((k) => k.id),
+    ]);
+    this.locks.locked(missing, found.map(map.record));
   }
 
   async insertRecord(row: RecordRow): Promise<void> {
     if ((await this.count(Q.insertRecord, map.insertRecordParams(row))) !== 1) {
       throw new SwitchyardError('RECORD_EXISTS', `${row.type} ${row.id} exists`);
     }
+    this.locks.inserted(row);
   }
 
   async updateRecord(row: RecordRow, expectedVersion: number): Promise<boolean> {
-    return (await this.count(Q.updateRecord, map.updateRecordParams(row, expectedVersion))) === 1;
+    const updated = (await this.count(Q.updateRecord, map.updateRecordParams(row, expectedVersion))) === 1;
+    if (updated) this.locks.updated(row);
+    return updated;
   }
 
   async deleteRecord(tenant: string, type: string, id: string, expectedVersion: number): Promise<boolean> {
-    return (await this.count(Q.deleteRecord, [tenant, type, id, expectedVersion])) === 1;
+    const deleted = (await this.count(Q.deleteRecord, [tenant, type, id, expectedVersion])) === 1;
+    if (deleted) this.locks.deleted(tenant, type, id);
+    return deleted;
   }
 
   async appendChange(change: ChangeRow): Promise<void> {
@@ -62,9 +87,16 @@ export class PgTx implements StoreTx {
   }
 
   async insertExecutions(rows: NewExecution[]): Promise<number> {
-    if (rows.length === 0) return 0;
-    const [result] = await this.rows<{ inserted: number }>(Q.insertExecutions, [map.executionBatch(rows)]);
-    return result?.inserted ?? 0;
+    // One statement per group; the rows of one occurrence are all of one kind, so one in practice.
+    const others = rows.filter(map.namesOccurrenceKind);
+    const records = others.length === 0 ? rows : rows.filter((r) => !map.namesOccurrenceKind(r));
+    let inserted = 0;
+    for (const [statement, group] of [[Q.insertExecutions, records], [Q.insertExecutionsOfKind, others]] as const) {
+      if (group.length === 0) continue;
+      const [result] = await this.rows<{ inserted: number }>(statement, [map.executionBatch(group)]);
+      inserted += result?.inserted ?? 0;
+    }
+    return inserted;
   }
 
   async getCatalogRevision(tenant: string): Promise<number> {
@@ -115,6 +147,19 @@ export class PgTx implements StoreTx {
 
   async finishExecution(lease: Lease, update: ExecutionUpdate): Promise<void> {
     await finish(this.client, lease, update);
+  }
+
+  async completeSteps(items: CompleteStep[]): Promise<string[]> {
+    checkCompleteSteps(items);
+    if (items.length === 0) return [];
+    const done = await this.rows<{ id: string; tenant: string; lane: string }>(Q.completeSteps, map.completeStepsParams(items));
+    if (done.length === 0) return [];
+    // The statement above locked the lanes it freed; this later one sees every execution
+    // committed into them before that (as finish does, for all lanes at once).
+    const lanes = new Map(done.map((d) => [JSON.stringify([d.tenant, d.lane]), d]));
+    await this.client.query(Q.refreshLanes, [[...lanes.values()].map((d) => d.tenant), [...lanes.values()].map((d) => d.lane)]);
+    const completed = new Set(done.map((d) => d.id));
+    return items.map((i) => i.lease.executionId).filter((id) => completed.has(id));
   }
 
   async loopGuardFacts(q: LoopGuardQuery): Promise<LoopGuardFacts> {

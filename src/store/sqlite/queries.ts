@@ -50,9 +50,16 @@ export const Q = {
     WHERE w.tenant = @tenant AND w.enabled = 1 ORDER BY w.workflow_id`,
 
   // executions --------------------------------------------------------------------------------
+  // A record change's execution leaves occurrence_kind to its default ('record_change'), so the
+  // statement also runs on a schema from before migration 6; other kinds name it.
   insertExecution: `INSERT INTO executions (id, tenant, kind, workflow_id, version, trigger_key, step_id, parent_id,
       record_type, record_id, lane, status, attempt, run_at, root_change_id, depth, input, created_at, reason, finished_at)
     VALUES (@id, @tenant, @kind, @workflowId, @version, @triggerKey, @stepId, @parentId,
+      @recordType, @recordId, @lane, @status, 0, @runAt, @rootChangeId, @depth, @input, @createdAt, @reason, @finishedAt)
+    ON CONFLICT (tenant, workflow_id, version, trigger_key, step_id) DO NOTHING`,
+  insertExecutionOfKind: `INSERT INTO executions (id, tenant, kind, workflow_id, version, trigger_key, occurrence_kind, step_id, parent_id,
+      record_type, record_id, lane, status, attempt, run_at, root_change_id, depth, input, created_at, reason, finished_at)
+    VALUES (@id, @tenant, @kind, @workflowId, @version, @triggerKey, @occurrenceKind, @stepId, @parentId,
       @recordType, @recordId, @lane, @status, 0, @runAt, @rootChangeId, @depth, @input, @createdAt, @reason, @finishedAt)
     ON CONFLICT (tenant, workflow_id, version, trigger_key, step_id) DO NOTHING`,
   getExecution: `SELECT * FROM executions WHERE tenant = @tenant AND id = @id`,

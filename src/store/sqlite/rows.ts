@@ -1,5 +1,5 @@
 // SQLite rows <-> port rows. JSON columns are TEXT; booleans are 0/1.
-import type { AlertRow, AttemptRow, BreakerRow, ChangeRow, EffectRow, ExecutionRow, NewExecution, RecordRow, StepRow, WorkflowRow, WorkflowVersionRow } from '../types.js';
+import type { AlertRow, AttemptRow, BreakerRow, ChangeRow, EffectRow, ExecutionRow, NewExecution, RecordRow, StepRow, WorkflowRow, WorkflowVersionRow } from '../../domain/types.js';
 
 export interface RecordSql { tenant: string; type: string; id: string; version: number; data: string; created_at: number; updated_at: number }
 export interface ChangeSql {
@@ -13,7 +13,7 @@ export interface ExecutionSql {
   seq: number; id: string; tenant: string; kind: string; workflow_id: string; version: number; trigger_key: string; step_id: string;
   parent_id: string | null; record_type: string; record_id: string; lane: string; status: string; attempt: number; run_at: number;
   lease_until: number | null; worker_id: string | null; root_change_id: string; depth: number; reason: string | null; input: string;
-  created_at: number; started_at: number | null; finished_at: number | null; lease_expiries: number;
+  created_at: number; started_at: number | null; finished_at: number | null; lease_expiries: number; occurrence_kind: string;
 }
 export interface StepSql {
   execution_id: string; step_id: string; attempt: number; status: string; output: string; error: string | null; started_at: number; finished_at: number;
@@ -54,7 +54,11 @@ export const execution = (r: ExecutionSql): ExecutionRow => ({
   status: r.status as ExecutionRow['status'], attempt: r.attempt, runAt: r.run_at, leaseUntil: r.lease_until, workerId: r.worker_id,
   rootChangeId: r.root_change_id, depth: r.depth, reason: r.reason, input: parse(r.input),
   createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at, leaseExpiries: r.lease_expiries,
+  occurrenceKind: r.occurrence_kind as ExecutionRow['occurrenceKind'],
 });
+
+/** Only an execution of another kind than a record change names occurrence_kind (Q.insertExecutionOfKind). */
+export const namesOccurrenceKind = (e: NewExecution): boolean => (e.occurrenceKind ?? 'record_change') !== 'record_change';
 
 export const executionParams = (e: NewExecution): Record<string, unknown> => ({
   ...e, input: JSON.stringify(e.input), status: e.status ?? 'queued', reason: e.reason ?? null, finishedAt: e.finishedAt ?? null,

@@ -7,11 +7,11 @@ import { TenantRotation } from '../claim-fairness.js';
 import { loopGuardFacts, type LoopGuardFactRow } from '../loop-guard-facts.js';
 import { assembleContexts, contextKeys } from '../execution-contexts.js';
 import { Savepoints } from '../savepoints.js';
+import { checkCompleteSteps } from '../complete-steps.js';
+import { RecordLocks } from '../record-locks.js';
 import type { ExecutionContextRow, ExecutionUpdate, Quarantined, Store, StoreCapabilities, StoreTx, SweepPolicy, SweepResult, TransactionOptions } from '../port.js';
-import type {
-  AlertRow, AttemptRow, BreakerRow, ChangeRow, ClaimOptions, ExecutionFilter, ExecutionRow, ExecutionStatus, Lease, NewExecution,
-  RecordRow, StepRow, WorkflowRow, WorkflowVersionRow,
-} from '../types.js';
+import type { AlertRow, AttemptRow, BreakerRow, ChangeRow, ExecutionRow, ExecutionStatus, Lease, NewExecution, RecordRow, StepRow, WorkflowRow, WorkflowVersionRow } from '../../domain/types.js';
+import type { ClaimOptions, ExecutionFilter } from '../types.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { Q } from './queries.js';
 import * as map from './rows.js';
@@ -37,6 +37,8 @@ export class SqliteStore implements Store {
   private statementsRun = 0;
   /** The savepoints of the transaction in progress (one at a time: the mutex). */
   private savepoints = this.newSavepoints();
+  /** The records the transaction in progress locked through lockRecords (a new cache per transaction). */
+  private locks = new RecordLocks();
 
   constructor(options: SqliteStoreOptions) {
     this.db = new Database(options.path);
@@ -164,6 +166,7 @@ export class SqliteStore implements Store {
     return this.exclusive(async () => {
       this.exec('BEGIN IMMEDIATE');
       this.savepoints = this.newSavepoints();
+      this.locks = new RecordLocks();
       try {
         const result = await fn(this.tx);
         this.savepoints.assertUsable();
@@ -178,6 +181,8 @@ export class SqliteStore implements Store {
 
   private readonly tx: StoreTx = {
     getRecordForUpdate: async (tenant, type, id) => {
+      const cached = this.locks.get(tenant, type, id);
+      if (cached.hit) return cached.row;
       const row = this.get<map.RecordSql>(Q.getRecord, { tenant, type, id });
       return row && map.record(row);
     },
@@ -191,15 +196,31 @@ export class SqliteStore implements Store {
         }
         throw error;
       }
+      this.locks.inserted(row);
     },
-    updateRecord: async (row, expectedVersion) => this.run(Q.updateRecord, { ...map.recordParams(row), expectedVersion }) === 1,
-    deleteRecord: async (tenant, type, id, expectedVersion) => this.run(Q.deleteRecord, { tenant, type, id, expectedVersion }) === 1,
+    updateRecord: async (row, expectedVersion) => {
+      const updated = this.run(Q.updateRecord, { ...map.recordParams(row), expectedVersion }) === 1;
+      if (updated) this.locks.updated(row);
+      return updated;
+    },
+    deleteRecord: async (tenant, type, id, expectedVersion) => {
+      const deleted = this.run(Q.deleteRecord, { tenant, type, id, expectedVersion }) === 1;
+      if (deleted) this.locks.deleted(tenant, type, id);
+      return deleted;
+    },
+    lockRecords: async (keys) => {
+      // BEGIN IMMEDIATE already holds the write lock: reading is locking. One statement, as PostgreSQL.
+      const missing = this.locks.missing(keys);
+      if (missing.length === 0) return;
+      const found = this.all<map.RecordSql>(Q.contextRecords, { keys: JSON.stringify(missing.map((k) => [k.tenant, k.type, k.id])) });
+      this.locks.locked(missing, found.map(map.record));
+    },
     appendChange: async (change) => {
       this.run(Q.appendChange, map.changeParams(change));
     },
     insertExecutions: async (rows) => {
       let inserted = 0;
-      for (const row of rows) inserted += this.run(Q.insertExecution, map.executionParams(row));
+      for (const row of rows) inserted += this.run(map.namesOccurrenceKind(row) ? Q.insertExecutionOfKind : Q.insertExecution, map.executionParams(row));
       return inserted;
     },
     getCatalogRevision: async (tenant) => this.revision(tenant),
@@ -228,6 +249,21 @@ export class SqliteStore implements Store {
       this.run(Q.resetLeaseExpiries, { id: step.executionId });
     },
     finishExecution: async (lease, update) => this.finish(lease, update),
+    completeSteps: async (items) => {
+      checkCompleteSteps(items);
+      // No round trips here: prepared statements per item, fenced as finish is. A finish clears
+      // lease_expiries, so the step needs no reset of its own.
+      const completed: string[] = [];
+      for (const { lease, step, finishedAt } of items) {
+        const held = this.run(Q.finish, {
+          id: lease.executionId, attempt: lease.attempt, status: 'succeeded', reason: null, finishedAt, runAt: null, waitingOn: null,
+        }) === 1;
+        if (!held) continue;
+        this.run(Q.saveStep, map.stepParams(step));
+        completed.push(lease.executionId);
+      }
+      return completed;
+    },
     loopGuardFacts: async (q) => loopGuardFacts(this.all<LoopGuardFactRow>(Q.loopGuardFacts, {
       tenant: q.tenant, rootChangeId: q.root?.changeId ?? null, countUpTo: q.root?.countUpTo ?? 0,
       recordType: q.recordType, recordId: q.recordId, workflowIds: JSON.stringify(q.workflowIds),
@@ -255,7 +291,14 @@ export class SqliteStore implements Store {
     putBreaker: async (b) => {
       this.run(Q.putBreaker, { ...b, state: JSON.stringify(b.state) });
     },
-    savepoint: (fn) => this.savepoints.run(fn),
+    savepoint: async (fn) => {
+      try {
+        return await this.savepoints.run(fn);
+      } catch (error) {
+        this.locks.clear(); // rolled back: cached rows may hold the undone writes
+        throw error;
+      }
+    },
   };
 
   private finish(lease: Lease, update: ExecutionUpdate): void {

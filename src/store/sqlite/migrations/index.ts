@@ -119,4 +119,13 @@ ALTER TABLE executions ADD COLUMN waiting_on TEXT;
 CREATE INDEX executions_waiting_on ON executions (tenant, waiting_on) WHERE status = 'queued' AND waiting_on IS NOT NULL;
 `,
   },
+  {
+    version: 6,
+    name: 'executions-occurrence-kind',
+    // Which kind of occurrence started an execution (triggers/occurrence.ts); trigger_key is that
+    // occurrence's key. Every execution before this migration was started by a record change.
+    sql: `
+ALTER TABLE executions ADD COLUMN occurrence_kind TEXT NOT NULL DEFAULT 'record_change';
+`,
+  },
 ];

@@ -1,8 +1,8 @@
 // Retry with exponential backoff and jitter. Pure math: the step runner asks for the delay after a
 // failed attempt and schedules the next attempt at clock.now() + delay, so tests need no clock.
-import { classifyFailure, type FailureClass } from '../actions/failures.js';
+import { classifyFailure, type FailureClass } from './action-failures.js';
 import { parseDuration } from '../clock.js';
-import type { RetryPolicyInput } from '../definitions/schema.js';
+import type { RetryPolicyInput } from '../domain/workflow.js';
 
 export interface RetryPolicy {
   /** Total tries, the first included: 5 means 1 try + 4 retries. */

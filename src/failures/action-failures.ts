@@ -3,7 +3,7 @@
 // text, so rewording a message can never change retry behaviour.
 import { isExpressionError } from '../conditions/expression-errors.js';
 import { isSwitchyardError } from '../errors.js';
-import type { Json } from '../store/types.js';
+import type { Json } from '../domain/types.js';
 
 /** Every code an action failure can carry, with its retry default. Tests match on these. */
 export const FAILURE_CODES = {

@@ -11,7 +11,8 @@ import { randomUUID } from 'node:crypto';
 import { parseDuration } from '../clock.js';
 import type { CompiledWorkflow } from '../definitions/compile.js';
 import type { LoopGuardFacts, LoopGuardQuery } from '../store/port.js';
-import type { AlertRow, ChangeRow, NewExecution } from '../store/types.js';
+import type { AlertRow, NewExecution } from '../domain/types.js';
+import type { Occurrence } from '../triggers/occurrence.js';
 
 export interface LoopLimits {
   /** Executions at this causal depth or deeper are stopped. Default 5. */
@@ -36,30 +37,31 @@ export class LoopGuard {
   /**
    * What the store must read for this change's matched workflows, or undefined when nothing: the
    * root change's count only below the depth limit of some workflow at depth > 0 (a user's write
-   * starts its own chain), last-run times only for workflows whose re-entry rule reads history.
+   * starts its own chain), last-run times only for workflows whose re-entry rule reads history
+   * (re-entry is per record: an occurrence without a record has none).
    */
-  query(matched: readonly CompiledWorkflow[], change: ChangeRow): LoopGuardQuery | undefined {
-    const depth = change.cause.depth;
-    const live = matched.filter((wf) => depth < this.limitsFor(wf, change.tenant).maxDepth);
-    const workflowIds = [...new Set(live.filter(readsHistory).map((wf) => wf.id))].sort();
-    const budgets = depth > 0 ? live.map((wf) => this.limitsFor(wf, change.tenant).budget) : [];
+  query(matched: readonly CompiledWorkflow[], occurrence: Occurrence): LoopGuardQuery | undefined {
+    const depth = occurrence.cause.depth;
+    const live = matched.filter((wf) => depth < this.limitsFor(wf, occurrence.tenant).maxDepth);
+    const workflowIds = occurrence.record ? [...new Set(live.filter(readsHistory).map((wf) => wf.id))].sort() : [];
+    const budgets = depth > 0 ? live.map((wf) => this.limitsFor(wf, occurrence.tenant).budget) : [];
     if (workflowIds.length === 0 && budgets.length === 0) return undefined;
     return {
-      tenant: change.tenant,
-      recordType: change.type,
-      recordId: change.recordId,
+      tenant: occurrence.tenant,
+      recordType: occurrence.record?.type ?? '',
+      recordId: occurrence.record?.id ?? '',
       workflowIds,
       // "Has it reached the budget?" needs no count past the largest budget: bounded, whatever the history.
-      ...(budgets.length > 0 ? { root: { changeId: change.cause.rootChangeId, countUpTo: Math.max(...budgets) } } : {}),
+      ...(budgets.length > 0 ? { root: { changeId: occurrence.cause.rootChangeId, countUpTo: Math.max(...budgets) } } : {}),
     };
   }
 
   /**
    * Returns the execution to insert: as given, or skipped with the guard's reason and the alert
    * to store with it. `facts` is what the store returned for `query`; `queuedBefore` counts the
-   * executions this same change already queued (not yet in the store).
+   * executions this same occurrence already queued (not yet in the store).
    */
-  check(wf: CompiledWorkflow, change: ChangeRow, execution: NewExecution, facts: LoopGuardFacts, queuedBefore: number): { execution: NewExecution; alert?: AlertRow } {
+  check(wf: CompiledWorkflow, change: Occurrence, execution: NewExecution, facts: LoopGuardFacts, queuedBefore: number): { execution: NewExecution; alert?: AlertRow } {
     const verdict = this.verdict(wf, change, facts, queuedBefore);
     if (!verdict) return { execution };
     const path = [...(change.cause.path ?? []), wf.id];
@@ -69,7 +71,7 @@ export class LoopGuard {
       tenant: change.tenant,
       kind: 'loop',
       severity: verdict.guard === 'reentry' ? 'info' : 'warning',
-      message: `stopped ${wf.id} on ${change.type}/${change.recordId}: ${verdict.reason}`,
+      message: `stopped ${wf.id} on ${subject(change)}: ${verdict.reason}`,
       details: { guard: verdict.guard, workflowId: wf.id, version: wf.version, executionId: execution.id, rootChangeId: change.cause.rootChangeId, depth: change.cause.depth, path },
       at: change.at,
     };
@@ -81,7 +83,7 @@ export class LoopGuard {
     return { maxDepth: wf.definition.loop?.maxDepth ?? tenantLimits.maxDepth, budget: wf.definition.loop?.budget ?? tenantLimits.budget };
   }
 
-  private verdict(wf: CompiledWorkflow, change: ChangeRow, facts: LoopGuardFacts, queuedBefore: number): Verdict | undefined {
+  private verdict(wf: CompiledWorkflow, change: Occurrence, facts: LoopGuardFacts, queuedBefore: number): Verdict | undefined {
     const { maxDepth, budget } = this.limitsFor(wf, change.tenant);
     const depth = change.cause.depth;
     if (depth >= maxDepth) return { guard: 'depth', reason: `causal depth ${depth} reached the limit of ${maxDepth}` };
@@ -93,19 +95,30 @@ export class LoopGuard {
   }
 }
 
-function reentry(wf: CompiledWorkflow, change: ChangeRow, facts: LoopGuardFacts): Verdict | undefined {
+/** The record an occurrence is about, or the occurrence itself when it has none (for messages). */
+function subject(occurrence: Occurrence): string {
+  return occurrence.record ? `${occurrence.record.type}/${occurrence.record.id}` : `${occurrence.kind} ${occurrence.key}`;
+}
+
+/**
+ * Re-entry rules are per record. Only a record change has changed fields, so on_value_change
+ * judges record changes alone: a manual run or an event is asked for, not a value echoing back.
+ */
+function reentry(wf: CompiledWorkflow, occurrence: Occurrence, facts: LoopGuardFacts): Verdict | undefined {
   const rule = wf.definition.reentry;
-  if (!rule || rule.policy === 'always') return undefined;
+  if (!rule || rule.policy === 'always' || !occurrence.record) return undefined;
+  const on = subject(occurrence);
   if (rule.policy === 'on_value_change') {
+    if (occurrence.kind !== 'record_change') return undefined;
     const watched = watchedFields(wf);
-    const changed = change.changedFields.filter((f) => watched.includes(f));
+    const changed = occurrence.change.changedFields.filter((f) => watched.includes(f));
     return changed.length > 0 ? undefined : { guard: 'reentry', reason: `none of the fields it reads changed value (${watched.join(', ')})` };
   }
   const last = facts.lastRunAt.get(wf.id);
   if (last === undefined) return undefined;
-  if (rule.policy === 'once') return { guard: 'reentry', reason: `already ran once for ${change.type}/${change.recordId}` };
+  if (rule.policy === 'once') return { guard: 'reentry', reason: `already ran once for ${on}` };
   const within = parseDuration(rule.within ?? '24h');
-  return change.at - last < within ? { guard: 'reentry', reason: `already ran for ${change.type}/${change.recordId} within ${rule.within ?? '24h'}` } : undefined;
+  return occurrence.at - last < within ? { guard: 'reentry', reason: `already ran for ${on} within ${rule.within ?? '24h'}` } : undefined;
 }
 
 /** Rules that ask when the workflow last ran for the record ('once', 'once_per_period'). */
