@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
 import { parseDuration } from './clock.js';
 import { parseDefinitionText, schemaProblems } from './definitions/validate.js';
-import { isSwitchyardError, validationError } from './errors.js';
+import { isSwitchyardError, validationError, type FieldProblem } from './errors.js';
 import { resolveConnectors, type ConnectorRuntime } from './actions/connectors/config.js';
 import { resolveBreakerConfig, type BreakerConfig } from './failures/circuit-breaker.js';
 import type { ObjectTypeSpec } from './domain/types.js';
@@ -81,9 +81,12 @@ export const ConfigSchema = Type.Object({
 export type RawConfig = Static<typeof ConfigSchema>;
 
 export interface WorkerSettings {
-  /** Executions run at once per process. Default 16. */
+  /**
+   * Executions run at once per process (a claimed batch counts each of its executions). Default 64:
+   * a batch commits in one transaction, so larger claims cost less per execution.
+   */
   concurrency: number;
-  /** Executions claimed per store round trip. Default 32. */
+  /** Executions claimed per store round trip (at most the free slots). Default 64. */
   batchSize: number;
   /** How long a claim is valid without a heartbeat. Default 30 s. */
   leaseMs: number;
@@ -113,6 +116,8 @@ export interface ResolvedConfig {
   maxChainDepth: number;
   /** A tenant's connector by name, with secrets resolved. */
   connector(tenant: string, name: string): ConnectorRuntime | undefined;
+  /** A tenant's connectors, name -> type in configuration order: what deploy checks references against. */
+  connectorTypes(tenant: string): ReadonlyMap<string, string>;
   alertConnector(tenant: string): ConnectorRuntime | undefined;
   workflowBreaker: BreakerConfig;
   /** token -> tenant; empty means open mode (tenant "default"). */
@@ -143,6 +148,8 @@ export function resolveConfig(raw: RawConfig = {}, env: NodeJS.ProcessEnv = {}, 
       throw validationError(error.problems.map((p) => ({ ...p, file, path: `/connectors/${tenant}${p.path}` })), 'CONFIG_INVALID');
     }
   }
+  const alertProblems = alertTargetProblems(raw.alerts?.connector, connectors, file);
+  if (alertProblems.length > 0) throw validationError(alertProblems, 'CONFIG_INVALID');
   const wb = raw.workflowBreaker ?? {};
   const config: ResolvedConfig = {
     objectTypes: resolveObjectTypes(raw.objects ?? {}),
@@ -150,6 +157,7 @@ export function resolveConfig(raw: RawConfig = {}, env: NodeJS.ProcessEnv = {}, 
     loopLimits: (tenant) => ({ ...DEFAULT_LOOP_LIMITS, ...stripUndefined(raw.loops ?? {}), ...stripUndefined((raw.loops?.tenants && Object.hasOwn(raw.loops.tenants, tenant) ? raw.loops.tenants[tenant] : undefined) ?? {}) }),
     maxChainDepth: raw.loops?.maxChainDepth ?? 3,
     connector: (tenant, name) => connectors.get(tenant)?.get(name),
+    connectorTypes: (tenant) => new Map([...(connectors.get(tenant) ?? new Map<string, ConnectorRuntime>()).values()].map((c) => [c.name, c.type])),
     alertConnector: (tenant) => (raw.alerts?.connector ? connectors.get(tenant)?.get(raw.alerts.connector) : undefined),
     workflowBreaker: resolveBreakerConfig({
       failureRate: wb.failureRate,
@@ -160,8 +168,8 @@ export function resolveConfig(raw: RawConfig = {}, env: NodeJS.ProcessEnv = {}, 
       probeRecheckMs: wb.probeRecheck === undefined ? undefined : parseDuration(wb.probeRecheck),
     }),
     worker: Object.freeze({
-      concurrency: w.concurrency ?? 16,
-      batchSize: w.batchSize ?? 32,
+      concurrency: w.concurrency ?? 64,
+      batchSize: w.batchSize ?? 64,
       leaseMs: parseDuration(w.lease ?? '30s'),
       pollMs: parseDuration(w.poll ?? '1s'),
       sweepMs: parseDuration(w.sweep ?? '5s'),
@@ -172,6 +180,27 @@ export function resolveConfig(raw: RawConfig = {}, env: NodeJS.ProcessEnv = {}, 
     raw,
   };
   return Object.freeze(config);
+}
+
+/** The connector types an alert can be posted through (observability/alerts.ts speaks these). */
+const ALERT_CONNECTOR_TYPES: readonly string[] = ['slack', 'teams', 'http'];
+
+/**
+ * alerts.connector names, for every tenant with connectors, one of its slack, teams or http
+ * connectors. Unchecked, a typo (or an smtp connector) loses every alert without a word, and an
+ * alert is how a final failure is not silent.
+ */
+function alertTargetProblems(name: string | undefined, connectors: Map<string, Map<string, ConnectorRuntime>>, file: string | undefined): FieldProblem[] {
+  if (name === undefined) return [];
+  const path = '/alerts/connector';
+  if (connectors.size === 0) return [{ file, path, message: `connector "${name}" is not configured for any tenant (no connectors are configured)` }];
+  const problems: FieldProblem[] = [];
+  for (const [tenant, list] of connectors) {
+    const target = list.get(name);
+    if (!target) problems.push({ file, path, message: `connector "${name}" is not configured for tenant ${tenant} (configured: ${[...list.keys()].join(', ') || 'none'})` });
+    else if (!ALERT_CONNECTOR_TYPES.includes(target.type)) problems.push({ file, path, message: `connector "${name}" of tenant ${tenant} is ${target.type}; alerts need ${ALERT_CONNECTOR_TYPES.join(', ')}` });
+  }
+  return problems;
 }
 
 function readSecretsFile(path: string, file: string | undefined): Record<string, unknown> {

@@ -83,7 +83,7 @@ export function createEngine(options: EngineOptions): Engine {
     events,
     records: new RecordsService(store, catalog, validator, writeDeps, alerts),
     occurrences: new OccurrencesService(store, catalog, writeDeps, alerts),
-    workflows: new WorkflowsService(store, catalog, config.objectTypes, clock, config.maxChainDepth),
+    workflows: new WorkflowsService(store, catalog, config.objectTypes, clock, config.maxChainDepth, (tenant) => config.connectorTypes(tenant)),
     executions: new ExecutionsService(store),
     deadLetters: new DeadLettersService(store, clock),
     metrics: createMetrics(events, store),

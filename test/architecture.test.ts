@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, posix, relative, sep } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { closingPath, isCyclic, stronglyConnected } from '../src/graph/scc.js';
 
 const SRC = 'src';
 
@@ -121,68 +122,15 @@ function buildGraph(): Graph {
 
 /**
  * Every strongly connected component of more than one file (or a file importing itself): its files,
- * sorted, and one concrete loop through them for the message.
+ * sorted, and one concrete loop through them for the message. The workflow dependency graph's own
+ * component finder (src/graph/scc.ts) does the work.
  */
 function findCycles(edges: ReadonlyMap<string, readonly string[]>): { files: string[]; loop: string[] }[] {
-  // Tarjan's algorithm, recursive: the depth is bounded by the file count (about a hundred).
-  let counter = 0;
-  const index = new Map<string, number>();
-  const low = new Map<string, number>();
-  const stack: string[] = [];
-  const onStack = new Set<string>();
-  const components: string[][] = [];
-  const visit = (v: string): void => {
-    index.set(v, counter);
-    low.set(v, counter);
-    counter++;
-    stack.push(v);
-    onStack.add(v);
-    for (const w of edges.get(v) ?? []) {
-      if (!index.has(w)) {
-        visit(w);
-        low.set(v, Math.min(low.get(v)!, low.get(w)!));
-      } else if (onStack.has(w)) {
-        low.set(v, Math.min(low.get(v)!, index.get(w)!));
-      }
-    }
-    if (low.get(v) === index.get(v)) {
-      const component: string[] = [];
-      let w: string;
-      do {
-        w = stack.pop()!;
-        onStack.delete(w);
-        component.push(w);
-      } while (w !== v);
-      if (component.length > 1 || (edges.get(v) ?? []).includes(v)) components.push(component);
-    }
-  };
-  for (const v of [...edges.keys()].sort()) if (!index.has(v)) visit(v);
-  return components.map((component) => ({ files: [...component].sort(), loop: cyclePath(component, edges) }));
-}
-
-/** One concrete loop through a component, for the message: a -> b -> ... -> a. */
-function cyclePath(component: string[], edges: ReadonlyMap<string, readonly string[]>): string[] {
-  const members = new Set(component);
-  const start = [...component].sort()[0]!;
-  // Breadth-first from start back to start, staying inside the component: the shortest loop.
-  const previous = new Map<string, string>();
-  const queue = [start];
-  while (queue.length > 0) {
-    const v = queue.shift()!;
-    for (const w of edges.get(v) ?? []) {
-      if (!members.has(w)) continue;
-      if (w === start) {
-        const path = [start];
-        for (let at: string | undefined = v; at !== undefined && at !== start; at = previous.get(at)) path.splice(1, 0, at);
-        return [...path, start];
-      }
-      if (!previous.has(w)) {
-        previous.set(w, v);
-        queue.push(w);
-      }
-    }
-  }
-  return [...component, component[0]!];
+  const nodes = [...edges.keys()].sort();
+  return stronglyConnected(nodes, edges).filter((c) => isCyclic(c, edges)).map((component) => {
+    const files = [...component].sort();
+    return { files, loop: closingPath(files[0]!, new Set(component), edges) };
+  });
 }
 
 const graph = buildGraph();

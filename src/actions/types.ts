@@ -57,6 +57,11 @@ export interface DataAction<C = unknown> {
 export interface ExternalAction<C = unknown> {
   kind: 'external';
   type: string;
+  /**
+   * The connector type it speaks (smtp, slack, ...): the one statement of it, read at run time by
+   * useConnector and at deploy by the reference check, so the two cannot disagree.
+   */
+  connectorType: string;
   params: Record<string, TSchema>;
   description: string;
   compile(step: StepDefinition, ctx: ActionCompileContext): { problems: FieldProblem[]; compiled?: C };

@@ -7,7 +7,8 @@ import { serve } from './commands/serve.js';
 import { graph } from './commands/graph.js';
 import { migrate, worker } from './commands/worker.js';
 import { discardDeadLetters, listDeadLetters, replayDeadLetters, showDeadLetter } from './commands/dlq.js';
-import { deploy, validate } from './commands/workflows.js';
+import { deploy } from './commands/workflows.js';
+import { validate } from './commands/validate.js';
 
 const program = new Command('switchyard')
   .description('Workflow automation engine for CRM data')

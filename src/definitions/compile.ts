@@ -9,6 +9,7 @@ import { validationError, type FieldProblem } from '../errors.js';
 import type { ObjectTypeSpec } from '../domain/types.js';
 import { fieldSpec } from '../records/object-types.js';
 import type { Condition, StepDefinition, WorkflowDefinition } from '../domain/workflow.js';
+import { connectorProblems, type ConnectorCatalogue } from './references.js';
 
 export interface CompiledCondition {
   index: number;
@@ -45,11 +46,23 @@ export function conditionSource(condition: Condition): { name?: string; expr: st
   return typeof condition === 'string' ? { expr: condition } : condition;
 }
 
+export interface CompileMeta {
+  tenant: string;
+  version: number;
+  file?: string;
+  /**
+   * The tenant's connectors: given, every step's and fallback's `connector` must name one of a
+   * type its action speaks (deploy, and validate with a config). Omitted, connectors are not
+   * checked: loading a stored version must not fail because config changed after it was deployed.
+   */
+  connectors?: ConnectorCatalogue;
+}
+
 /** Compiles or throws WORKFLOW_INVALID listing every problem (with file when given). */
 export function compileWorkflow(
   definition: WorkflowDefinition,
   types: Map<string, ObjectTypeSpec>,
-  meta: { tenant: string; version: number; file?: string },
+  meta: CompileMeta,
 ): CompiledWorkflow {
   const problems: FieldProblem[] = [];
   const objectType = types.get(definition.object);
@@ -78,6 +91,7 @@ export function compileWorkflow(
     }
     const result = action.compile(step, { types, objectType, scope, path });
     problems.push(...result.problems);
+    if (meta.connectors) problems.push(...connectorProblems(action, step.connector, meta.connectors, meta.tenant, path));
     let when: CelProgram | undefined;
     if (step.when) {
       const w = scope.compile(step.when);
@@ -118,6 +132,10 @@ function checkTrigger(definition: WorkflowDefinition, type: ObjectTypeSpec): Fie
         if (value === undefined || value === null || !spec) continue;
         const expected = spec.type === 'integer' ? 'number' : spec.type === 'datetime' ? 'string' : spec.type;
         if (typeof value !== expected) problems.push({ path: `/trigger/${key}`, message: `${trigger.field} is a ${spec.type} field; ${JSON.stringify(value)} can never match` });
+        // A field with a closed list of values: a value outside it (a typo'd stage) can never match either.
+        else if (spec.values && typeof value === 'string' && !spec.values.includes(value)) {
+          problems.push({ path: `/trigger/${key}`, message: `${JSON.stringify(value)} is not one of ${trigger.field}'s values (${spec.values.join(', ')}); it can never match` });
+        }
       }
     }
   } else {

@@ -1,8 +1,9 @@
 // Batched execution: a claimed batch is loaded in a few queries, decided by the pure core, and the
 // executions that end in this run without an outside call (a skip, or conditions then one data
-// step) commit together in ONE transaction. Each execution runs inside its own savepoint behind its
-// own lease check, so one that fails (a throwing step, a stolen lease) is rolled back alone and the
-// others commit. Everything else (outside calls, async steps, several steps, retries, breakers that
+// step) commit together in ONE transaction, set-based where the store allows (records locked in
+// one statement, steps and finishes fenced in one). If anything in it fails, it is redone with a
+// savepoint per execution, so one that fails (a throwing step, a stolen lease) is rolled back alone
+// and the others commit. Everything else (outside calls, async steps, several steps, retries, breakers that
 // are not closed) and every execution whose savepoint failed goes to the one-at-a-time runner,
 // which owns failure handling: the batch never decides a failure, it only hands work on.
 import type { DataAction } from '../actions/types.js';
@@ -104,11 +105,25 @@ export class BatchRunner {
     return this.commitIsolated(planned, catalogs);
   }
 
+  /**
+   * The whole batch, set-based where it can be: the records are locked in one statement (kept for
+   * the transaction, so the write path's reads cost nothing), their updates and changes are sent
+   * together before commit (write-behind, where the store offers it), and the steps and finishes of
+   * every data step are written by one fenced completeSteps at the end. A lease that is no longer held
+   * leaves its execution out of completeSteps: then the whole transaction is undone and the batch
+   * goes to the savepoint path, where that execution alone is dropped.
+   */
   private async commitWhole(planned: Planned[], catalogs: Map<string, TenantCatalog>): Promise<Committed[] | undefined> {
     try {
       return await this.deps.store.transaction(async (tx) => {
         const committed: Committed[] = []; // a retried transaction starts afresh
-        for (const p of planned) committed.push(await this.apply(tx, p, catalogs));
+        await tx.lockRecords(planned.filter((p) => p.kind === 'data').map((p) => ({ tenant: p.exec.tenant, type: p.exec.recordType, id: p.exec.recordId })));
+        // Where the store can (PostgreSQL), record updates and change rows go out set-based at commit.
+        tx.deferWrites?.();
+        for (const p of planned) committed.push(await this.apply(tx, p, catalogs, 'deferred'));
+        const items = committed.flatMap((c) => (c.step ? [{ lease: leaseOf(c.planned.exec), step: c.step, finishedAt: c.step.finishedAt }] : []));
+        const completed = await tx.completeSteps(items);
+        if (completed.length !== items.length) throw new Error('a lease of the batch is no longer held: redo it with savepoints');
         return committed;
       });
     } catch {
@@ -140,8 +155,12 @@ export class BatchRunner {
     return leftovers;
   }
 
-  private async apply(tx: StoreTx, p: Planned, catalogs: Map<string, TenantCatalog>): Promise<Committed> {
-    const lease: Lease = { executionId: p.exec.id, attempt: p.exec.attempt };
+  /**
+   * One execution's writes. 'now' checkpoints and finishes it here (fenced); 'deferred' leaves
+   * both to the caller's completeSteps for the whole batch.
+   */
+  private async apply(tx: StoreTx, p: Planned, catalogs: Map<string, TenantCatalog>, finish: 'now' | 'deferred' = 'now'): Promise<Committed> {
+    const lease = leaseOf(p.exec);
     const now = this.deps.clock.now();
     if (p.kind === 'skip') {
       await tx.finishExecution(lease, { status: 'skipped', reason: p.reason, finishedAt: now });
@@ -166,8 +185,10 @@ export class BatchRunner {
       results.push({ kind: write.kind, type: write.type, id: result.record?.id ?? write.id ?? null, change: result.change?.id ?? null, version: result.record?.version ?? null });
     }
     const row: StepRow = { executionId: exec.id, stepId: key, attempt: exec.attempt, startedAt: now, status: 'succeeded', output: { writes: results }, error: null, finishedAt: now };
-    await tx.saveStep(row);
-    await tx.finishExecution(lease, { status: 'succeeded', reason: null, finishedAt: now });
+    if (finish === 'now') {
+      await tx.saveStep(row);
+      await tx.finishExecution(lease, { status: 'succeeded', reason: null, finishedAt: now });
+    }
     return { planned: p, step: row, outbox };
   }
 
@@ -184,4 +205,8 @@ export class BatchRunner {
       if (status === 'succeeded') await this.deps.breakers.record(exec.tenant, `workflow:${wf.id}`, true, this.deps.workflowBreaker);
     }
   }
+}
+
+function leaseOf(exec: ExecutionRow): Lease {
+  return { executionId: exec.id, attempt: exec.attempt };
 }

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { compileWorkflow } from '../definitions/compile.js';
+import type { ConnectorCatalogue } from '../definitions/references.js';
 import type { WorkflowDefinition } from '../domain/workflow.js';
 import { parseDefinitionText, validateDefinitionShape } from '../definitions/validate.js';
 import { SwitchyardError } from '../errors.js';
@@ -30,17 +31,23 @@ export class WorkflowsService {
     private readonly types: Map<string, ObjectTypeSpec>,
     private readonly clock: Clock,
     private readonly maxChainDepth = 3,
+    /** A tenant's configured connectors (name -> type). Without it connectors are not checked. */
+    private readonly connectors?: (tenant: string) => ConnectorCatalogue,
   ) {}
 
-  /** Checks a definition fully (shape, CEL, fields) without deploying it. */
-  check(value: unknown, file?: string): WorkflowDefinition {
+  /**
+   * Checks a definition fully (shape, CEL, fields, and with a tenant its connectors) without
+   * deploying it.
+   */
+  check(value: unknown, file?: string, tenant?: string): WorkflowDefinition {
     const definition = validateDefinitionShape(value, file);
-    compileWorkflow(definition, this.types, { tenant: '', version: 0, file });
+    const connectors = tenant !== undefined ? this.connectors?.(tenant) : undefined;
+    compileWorkflow(definition, this.types, { tenant: tenant ?? '', version: 0, file, connectors });
     return definition;
   }
 
-  parse(text: string, file?: string): WorkflowDefinition {
-    return this.check(parseDefinitionText(text, file), file);
+  parse(text: string, file?: string, tenant?: string): WorkflowDefinition {
+    return this.check(parseDefinitionText(text, file), file, tenant);
   }
 
   /** The dependency graph of the tenant's active workflows, with `pending` definitions in place of theirs. */
@@ -60,7 +67,7 @@ export class WorkflowsService {
    * among them and the tenant's active workflows, refuses the whole set (nothing is deployed).
    */
   async deployMany(tenant: string, items: { value: unknown; file?: string }[], options: DeployOptions & { expectedId?: string } = {}): Promise<DeployResult[]> {
-    const definitions = items.map((item) => this.check(item.value, item.file));
+    const definitions = items.map((item) => this.check(item.value, item.file, tenant));
     for (const definition of definitions) {
       if (options.expectedId && definition.id !== options.expectedId) {
         throw new SwitchyardError('WORKFLOW_INVALID', `the definition's id "${definition.id}" does not match the URL's "${options.expectedId}"`, {

@@ -73,6 +73,15 @@ export interface StoreTx {
    * getRecordForUpdate reads again), and a retried transaction starts with none.
    */
   lockRecords(keys: RecordKey[]): Promise<void>;
+  /**
+   * Optional (PostgreSQL; SQLite's in-process statements cost little): after this call, in this
+   * transaction, record updates of records locked with lockRecords and change appends may be sent
+   * later, in set-based statements, at the latest before the next statement that could read them
+   * and before commit; an error they cause is raised then. updateRecord of such a record is decided
+   * against the locked row without a statement (false when its version moved on), and the
+   * catalog revision is read once per tenant. Savepoints still undo exactly what ran inside them.
+   */
+  deferWrites?(): void;
 
   /**
    * Loop guards: everything the guard reads for one write, in one operation (read inside the write

@@ -12,9 +12,10 @@ export interface CompiledChatPost {
 }
 
 function chatAction(type: 'slack.post' | 'teams.post', connectorType: 'slack' | 'teams', payload: (text: string) => Json): ExternalAction<CompiledChatPost> {
-  return {
+  const action: ExternalAction<CompiledChatPost> = {
     kind: 'external',
     type,
+    connectorType,
     description: `Post a message through a ${connectorType} incoming webhook`,
     params: { connector: ConnectorParam, text: { ...CelParam, description: 'CEL: the message text' } },
     compile(step, ctx) {
@@ -24,7 +25,7 @@ function chatAction(type: 'slack.post' | 'teams.post', connectorType: 'slack' | 
       return { problems: c.problems, compiled: text ? { connector, text } : undefined };
     },
     async run(compiled, ctx) {
-      const use = useConnector(ctx, compiled.connector, connectorType, type);
+      const use = useConnector(ctx, compiled.connector, action);
       const text = renderString(compiled.text, ctx.cel, 'text');
       return withRedaction(use.secrets, async () => {
         const url = new URL(use.connector.secrets.webhookUrl ?? '');
@@ -42,6 +43,7 @@ function chatAction(type: 'slack.post' | 'teams.post', connectorType: 'slack' | 
       });
     },
   };
+  return action;
 }
 
 export const slackPost = chatAction('slack.post', 'slack', (text) => ({ text }));

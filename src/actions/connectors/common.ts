@@ -7,8 +7,8 @@ import { DEFAULT_OUTBOUND_POLICY, type OutboundPolicy, type OutboundResponse } f
 import type { Json } from '../../domain/types.js';
 import type { StepDefinition } from '../../domain/workflow.js';
 import { ActionFailure, HttpStatusError, NonRetryableError, RetryAfterError, RetryableError, classifyFailure, isFailureCode, parseRetryAfter } from '../../failures/action-failures.js';
-import type { ActionCompileContext, ResolvedConnector, StepContext } from '../types.js';
-import { redactSecrets, type ConnectorRuntime, type ConnectorType } from './config.js';
+import type { ActionCompileContext, ExternalAction, ResolvedConnector, StepContext } from '../types.js';
+import { redactSecrets, type ConnectorRuntime } from './config.js';
 
 // Not domain/workflow.ts's Cel: the published schema describes a step param with its quoting rule.
 export const CelParam = Type.String({ minLength: 1, description: 'a CEL expression; string literals are quoted: \'"hello"\'' });
@@ -101,11 +101,14 @@ export interface ConnectorUse {
   secrets: string[];
 }
 
-/** The step's connector, checked to be of the type the action speaks. */
-export function useConnector(ctx: StepContext, name: string, type: ConnectorType, action: string): ConnectorUse {
+/**
+ * The step's connector, checked to be of the type the action speaks. Deploy checks the same
+ * (definitions/references.ts); this catches a config changed since.
+ */
+export function useConnector(ctx: StepContext, name: string, action: Pick<ExternalAction, 'type' | 'connectorType'>): ConnectorUse {
   const connector = ctx.connector(name);
-  if (connector.type !== type) {
-    throw new NonRetryableError(`${action} needs a ${type} connector, but "${name}" is ${connector.type}`, { code: 'CONNECTOR_INVALID' });
+  if (connector.type !== action.connectorType) {
+    throw new NonRetryableError(`${action.type} needs a ${action.connectorType} connector, but "${name}" is ${connector.type}`, { code: 'CONNECTOR_INVALID' });
   }
   // Connectors from resolveConnectors carry the operator's outbound policy; others get the strict default.
   const runtime = connector as Partial<ConnectorRuntime>;

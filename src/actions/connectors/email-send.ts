@@ -20,6 +20,7 @@ export interface CompiledEmail {
 export const emailSend: ExternalAction<CompiledEmail> = {
   kind: 'external',
   type: 'email.send',
+  connectorType: 'smtp',
   description: 'Send an email through an smtp connector',
   params: {
     connector: ConnectorParam,
@@ -40,7 +41,7 @@ export const emailSend: ExternalAction<CompiledEmail> = {
     return { problems: c.problems, compiled: { connector, to, subject, text, html } };
   },
   async run(compiled, ctx) {
-    const use = useConnector(ctx, compiled.connector, 'smtp', 'email.send');
+    const use = useConnector(ctx, compiled.connector, emailSend);
     const { settings, secrets } = use.connector;
     const host = setting(use.connector, 'host');
     const secure = settings.secure === true;

@@ -23,6 +23,7 @@ export interface CompiledHttpRequest {
 export const httpRequest: ExternalAction<CompiledHttpRequest> = {
   kind: 'external',
   type: 'http.request',
+  connectorType: 'http',
   description: 'Call an HTTP API through an http connector; the output is { status, body }',
   params: {
     connector: ConnectorParam,
@@ -50,7 +51,7 @@ export const httpRequest: ExternalAction<CompiledHttpRequest> = {
     return { problems: c.problems, compiled };
   },
   async run(compiled, ctx) {
-    const use = useConnector(ctx, compiled.connector, 'http', 'http.request');
+    const use = useConnector(ctx, compiled.connector, httpRequest);
     const base = new URL(setting(use.connector, 'baseUrl'));
     const target = compiled.url ? parseUrl(renderString(compiled.url, ctx.cel, 'url')) : joinPath(base, compiled.path ? renderString(compiled.path, ctx.cel, 'path') : '');
     const headers: Record<string, string> = {};

@@ -16,6 +16,7 @@ export interface CompiledSms {
 export const smsSend: ExternalAction<CompiledSms> = {
   kind: 'external',
   type: 'sms.send',
+  connectorType: 'twilio',
   description: 'Send an SMS through a Twilio-compatible connector',
   params: {
     connector: ConnectorParam,
@@ -32,7 +33,7 @@ export const smsSend: ExternalAction<CompiledSms> = {
     return { problems: c.problems, compiled: to && body ? { connector, to, body, from } : undefined };
   },
   async run(compiled, ctx) {
-    const use = useConnector(ctx, compiled.connector, 'twilio', 'sms.send');
+    const use = useConnector(ctx, compiled.connector, smsSend);
     const { secrets } = use.connector;
     const sid = secrets.accountSid ?? '';
     const credentials = Buffer.from(`${sid}:${secrets.authToken ?? ''}`).toString('base64');

@@ -118,6 +118,8 @@ export class PostgresStore implements Store {
       const tx = new PgTx(client);
       const result = await fn(tx);
       tx.assertCommittable();
+      // Writes deferred by tx.deferWrites go out before COMMIT; an error there rolls back as fn's would.
+      await tx.flush();
       return result;
     });
   }

@@ -69,6 +69,36 @@ export const Q = {
   appendChange: `INSERT INTO changes (id, tenant, type, record_id, operation, before, after, changed_fields,
       version_before, version_after, actor, cause, root_change_id, depth, at)
     VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7::jsonb, $8::jsonb, $9, $10, $11::jsonb, $12::jsonb, $13, $14, $15)`,
+  /**
+   * The write-behind flush (tx.ts: deferWrites), one statement: the buffered record updates and
+   * change appends as parallel arrays (rows.flushWritesParams). Records: $1 tenants, $2 types,
+   * $3 ids, $4 versions, $5 data (json text), $6 updatedAt, $7 expected versions (one per key,
+   * distinct keys); changes: $8 ids, $9 tenants, $10 types, $11 recordIds, $12 operations, $13
+   * before, $14 after, $15 changedFields (json text or null), $16 versionBefore, $17 versionAfter,
+   * $18 actors, $19 causes (json text), $20 rootChangeIds, $21 depths, $22 at. The same columns and
+   * casts as updateRecord and appendChange; changes are inserted in array order, so their seq
+   * follows the order they were appended in. The two tables share nothing, so one snapshot for
+   * both is what the separate statements would have done. Returns how many records matched.
+   */
+  flushWrites: `WITH u AS (
+      UPDATE records r SET version = x.version, data = x.data::jsonb, updated_at = x.updated_at
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::text[], $6::bigint[], $7::integer[])
+        AS x(tenant, type, id, version, data, updated_at, expected)
+      WHERE r.tenant = x.tenant AND r.type = x.type AND r.id = x.id AND r.version = x.expected
+      RETURNING 1
+    ), c AS (
+      INSERT INTO changes (id, tenant, type, record_id, operation, before, after, changed_fields,
+        version_before, version_after, actor, cause, root_change_id, depth, at)
+      SELECT x.id, x.tenant, x.type, x.record_id, x.operation, x.before::jsonb, x.after::jsonb, x.changed_fields::jsonb,
+        x.version_before, x.version_after, x.actor::jsonb, x.cause::jsonb, x.root_change_id, x.depth, x.at
+      FROM unnest($8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[],
+        $16::integer[], $17::integer[], $18::text[], $19::text[], $20::text[], $21::integer[], $22::bigint[])
+        WITH ORDINALITY AS x(id, tenant, type, record_id, operation, before, after, changed_fields,
+          version_before, version_after, actor, cause, root_change_id, depth, at, ord)
+      ORDER BY x.ord
+      RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM u)::integer AS updated, (SELECT count(*) FROM c)::integer AS appended`,
   /** $1 tenant, $2 type, $3 recordId */
   listChanges: `SELECT * FROM changes WHERE tenant = $1 AND type = $2 AND record_id = $3 ORDER BY seq`,
   /** $1 tenant, $2 id */

@@ -48,6 +48,18 @@ export const changeParams = (c: ChangeRow): unknown[] => [
   c.versionBefore, c.versionAfter, json(c.actor), json(c.cause), c.cause.rootChangeId, c.cause.depth, c.at,
 ];
 
+/** One array per parameter position: the $n of each tuple becomes element n of array n. */
+const columns = (tuples: readonly unknown[][], width: number): unknown[][] =>
+  Array.from({ length: width }, (_, i) => tuples.map((t) => t[i]));
+
+/**
+ * Q.flushWrites: updates as Q.updateRecord parameter tuples (7 each), then changes as
+ * Q.appendChange tuples (15 each), turned into parallel arrays. Built from the single-row params
+ * so that both paths encode every column (JSON text, nulls, times) the same way.
+ */
+export const flushWritesParams = (updates: readonly unknown[][], changes: readonly unknown[][]): unknown[] =>
+  [...columns(updates, 7), ...columns(changes, 15)];
+
 export const workflow = (r: WorkflowSql): WorkflowRow => ({
   tenant: r.tenant, workflowId: r.workflow_id, enabled: r.enabled, latestVersion: r.latest_version, activeVersion: r.active_version, updatedAt: r.updated_at,
 });

@@ -10,6 +10,7 @@ import { RecordLocks } from '../record-locks.js';
 import { ConflictError } from './connection.js';
 import { Q } from './queries.js';
 import * as map from './rows.js';
+import { WriteBehind } from './write-behind.js';
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -22,15 +23,69 @@ export class PgTx implements StoreTx {
   /** Records locked by lockRecords, per transaction: a retried transaction gets a new PgTx, so an empty cache. */
   private readonly locks = new RecordLocks();
 
+  /**
+   * deferWrites: set once called, for the rest of this PgTx (a retried transaction gets a new one,
+   * so it starts with an empty buffer and calls deferWrites again).
+   */
+  private deferring = false;
+  private readonly pending = new WriteBehind();
+  /**
+   * Catalog revisions read while deferring, per tenant. The read (Q.getRevision) takes no lock, so
+   * a deploy may commit while this transaction runs; a re-read would see it. Keeping the first
+   * value is still as good: the revision check only says the catalog a write used was current at
+   * some moment of its transaction, and no lock orders a deploy against that transaction, so a
+   * deploy committing after the check is not seen either way (even a single write's own
+   * insertExecutions runs after its check). The batch reads as if every write were checked when
+   * the first one was, a moment READ COMMITTED could have given it anyway. This transaction's own
+   * bump (bumpCatalogRevision) replaces the value; a savepoint rollback forgets them all.
+   */
+  private readonly revisions = new Map<string, number>();
+
   constructor(private readonly client: pg.PoolClient) {}
 
+  /**
+   * The write-behind buffer is empty at every savepoint boundary: flushed before SAVEPOINT and
+   * before RELEASE (a flush error inside counts as fn's and rolls the savepoint back). So on a
+   * rollback what is still pending was decided inside the savepoint, and is dropped; what was
+   * flushed the database rolls back.
+   */
   async savepoint<T>(fn: () => Promise<T>): Promise<T> {
+    await this.flush();
     try {
-      return await this.savepoints.run(fn);
+      return await this.savepoints.run(async () => {
+        const result = await fn();
+        await this.flush();
+        return result;
+      });
     } catch (error) {
       // Rolled back: cached rows may hold undone writes, and the locks taken inside are released.
+      this.pending.drop();
       this.locks.clear();
+      this.revisions.clear();
       throw error;
+    }
+  }
+
+  /**
+   * From now on, updateRecord of a record in the lock cache and appendChange are buffered and
+   * sent together by flush() (see the port). Statements that read or write records or changes
+   * flush first; the others (executions, lanes, steps, alerts, effects, attempts, breakers,
+   * workflows, catalog) touch neither table and leave the buffer alone. The store flushes before
+   * COMMIT, and a savepoint at its boundaries.
+   */
+  deferWrites(): void {
+    this.deferring = true;
+  }
+
+  /** Sends the buffered writes in one statement (none when nothing is pending). */
+  async flush(): Promise<void> {
+    const batch = this.pending.take();
+    if (!batch) return;
+    const [result] = await this.rows<{ updated: number }>(Q.flushWrites, batch.params);
+    // Every buffered key was decided against its row, locked FOR UPDATE: a miss is a bug in the
+    // bookkeeping (record-locks.ts), never a concurrent writer. Fail rather than commit without it.
+    if (result?.updated !== batch.records) {
+      throw new SwitchyardError('INTERNAL', `write-behind flush updated ${result?.updated ?? 0} of ${batch.records} records`);
     }
   }
 
@@ -50,6 +105,7 @@ export class PgTx implements StoreTx {
   async getRecordForUpdate(tenant: string, type: string, id: string): Promise<RecordRow | undefined> {
     const cached = this.locks.get(tenant, type, id);
     if (cached.hit) return cached.row;
+    await this.flush();
     const [row] = await this.rows<map.RecordSql>(Q.getRecordForUpdate, [tenant, type, id]);
     return row && map.record(row);
   }
@@ -57,6 +113,7 @@ export class PgTx implements StoreTx {
   async lockRecords(keys: RecordKey[]): Promise<void> {
     const missing = this.locks.missing(keys);
     if (missing.length === 0) return;
+    await this.flush();
     const found = await this.rows<map.RecordSql>(Q.lockRecords, [
       missing.map((k) => k.tenant), missing.map((k) => k.type), missing.map((k) => k.id),
     ]);
@@ -64,6 +121,7 @@ export class PgTx implements StoreTx {
   }
 
   async insertRecord(row: RecordRow): Promise<void> {
+    await this.flush();
     if ((await this.count(Q.insertRecord, map.insertRecordParams(row))) !== 1) {
       throw new SwitchyardError('RECORD_EXISTS', `${row.type} ${row.id} exists`);
     }
@@ -71,18 +129,34 @@ export class PgTx implements StoreTx {
   }
 
   async updateRecord(row: RecordRow, expectedVersion: number): Promise<boolean> {
+    if (this.deferring) {
+      // The cached row is locked FOR UPDATE by this transaction: its version is the stored one.
+      const cached = this.locks.get(row.tenant, row.type, row.id);
+      if (cached.hit && cached.row) {
+        if (cached.row.version !== expectedVersion) return false;
+        this.pending.update(row, expectedVersion);
+        this.locks.updated(row);
+        return true;
+      }
+    }
+    await this.flush();
     const updated = (await this.count(Q.updateRecord, map.updateRecordParams(row, expectedVersion))) === 1;
     if (updated) this.locks.updated(row);
     return updated;
   }
 
   async deleteRecord(tenant: string, type: string, id: string, expectedVersion: number): Promise<boolean> {
+    await this.flush();
     const deleted = (await this.count(Q.deleteRecord, [tenant, type, id, expectedVersion])) === 1;
     if (deleted) this.locks.deleted(tenant, type, id);
     return deleted;
   }
 
   async appendChange(change: ChangeRow): Promise<void> {
+    if (this.deferring) {
+      this.pending.append(change);
+      return;
+    }
     await this.client.query(Q.appendChange, map.changeParams(change));
   }
 
@@ -100,13 +174,19 @@ export class PgTx implements StoreTx {
   }
 
   async getCatalogRevision(tenant: string): Promise<number> {
+    const kept = this.revisions.get(tenant);
+    if (kept !== undefined) return kept;
     const [row] = await this.rows<{ revision: number }>(Q.getRevision, [tenant]);
-    return row?.revision ?? 0;
+    const revision = row?.revision ?? 0;
+    if (this.deferring) this.revisions.set(tenant, revision);
+    return revision;
   }
 
   async bumpCatalogRevision(tenant: string): Promise<number> {
     const [row] = await this.rows<{ revision: number }>(Q.bumpRevision, [tenant]);
-    return row?.revision ?? 0;
+    const revision = row?.revision ?? 0;
+    if (this.deferring) this.revisions.set(tenant, revision);
+    return revision;
   }
 
   async getWorkflow(tenant: string, workflowId: string): Promise<WorkflowRow | undefined> {
