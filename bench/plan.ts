@@ -21,7 +21,7 @@ export const USAGE = `npm run bench -- [options]
   --lookup-ms N          scenario 5 simulated lookup cost (default 200)
   --claim-backlog N      claim micro-scenario backlog (default 100000)
   --peer-jobs N          peer throughput jobs (default 20000)
-  --worker-concurrency N, --worker-batch N   engine worker settings (default: the engine's, 64 and 64)
+  --worker-concurrency N, --worker-batch N   engine worker settings (default: the engine's, 16 and 32)
   --idle-wait S          before each run wait up to S s for the CPUs to be >= 85 % idle (default 2; 0: don't)
   --profile              run each measured process with --cpu-prof (profiles in bench/results/profiles)
   --quick                a smoke run: 1 run each, small sizes

@@ -35,12 +35,17 @@ interface Committed {
 export class BatchRunner {
   constructor(private readonly deps: RunnerDeps, private readonly runner: ExecutionRunner) {}
 
-  /** Runs a claimed batch to its outcomes. Never throws: what it cannot do goes to the runner. */
-  async run(execs: ExecutionRow[], signal: AbortSignal): Promise<void> {
+  /**
+   * Runs a claimed batch to its outcomes. Never throws: what it cannot do goes to the runner.
+   * `committed` is called once the batch's own transaction is over (before the executions it
+   * handed to the runner are done), so the worker can claim the next batch while outside calls run.
+   */
+  async run(execs: ExecutionRow[], signal: AbortSignal, committed: () => void = () => undefined): Promise<void> {
     let contexts: Map<string, ExecutionContextRow>;
     try {
       contexts = await this.deps.store.loadExecutionContexts(execs);
     } catch {
+      committed();
       return this.runEach(execs, signal);
     }
     const planned: Planned[] = [];
@@ -50,8 +55,16 @@ export class BatchRunner {
       if (plan) planned.push(plan);
       else alone.push(exec);
     }
-    const leftovers = await this.commit(planned);
-    await this.runEach([...alone, ...leftovers], signal);
+    // The ones that need the runner start now (other lanes than the batch's: a claim never holds
+    // two executions of one lane), beside the commit.
+    const aloneDone = this.runEach(alone, signal);
+    let leftovers: ExecutionRow[] = [];
+    try {
+      leftovers = await this.commit(planned);
+    } finally {
+      committed();
+    }
+    await Promise.all([aloneDone, this.runEach(leftovers, signal)]);
   }
 
   private runEach(execs: ExecutionRow[], signal: AbortSignal): Promise<void> {
