@@ -6,7 +6,7 @@ import { closeEngine, forEachStore, USER, type TestEngine } from '../helpers/eng
 
 const LEASE = 1_000;
 
-await forEachStore('batch runner', (make) => {
+await forEachStore('batch runner', (make, backend) => {
   let engine: TestEngine;
   afterEach(() => closeEngine(engine));
 
@@ -50,11 +50,12 @@ await forEachStore('batch runner', (make) => {
     expect((await engine.records.get('default', 'deal', 'd7')).data.probability).toBeUndefined();
     expect((await engine.records.get('default', 'deal', 'd0')).data.probability).toBe(2); // 20 / 7
     // The whole batch once (rolled back by the poisoned step), once more with a savepoint each (the
-    // 8 outcomes commit), then the poisoned one alone: far fewer than one per execution.
-    expect(transactions).toBeLessThan(7);
+    // 8 outcomes commit), then the poisoned one alone: fewer than one per execution (10). The
+    // embedded store commits in chunks of 8, so there the second chunk adds one transaction.
+    expect(transactions).toBeLessThan(backend === 'sqlite' ? 8 : 7);
   });
 
-  it('commits a clean batch in exactly one transaction', async () => {
+  it('commits a clean batch in one transaction (in chunks of 8 on the embedded store)', async () => {
     await setUp();
     const claimed = (await engine.store.claimExecutions({ workerId: 'w1', now: engine.clock.now(), leaseMs: LEASE, limit: 50 }))
       .filter((e) => e.recordId !== 'd5');
@@ -62,7 +63,7 @@ await forEachStore('batch runner', (make) => {
     let transactions = 0;
     engine.store.transaction = ((fn, options) => { transactions++; return transaction(fn, options); });
     await engine.worker.runClaimed(claimed);
-    expect(transactions).toBe(1);
+    expect(transactions).toBe(backend === 'sqlite' ? 2 : 1); // 9 executions
     const statuses = (await engine.store.listExecutions({ tenant: 'default', limit: 100 })).filter((e) => e.recordId !== 'd5').map((e) => e.status);
     expect(statuses.sort()).toEqual(['skipped', ...Array<string>(8).fill('succeeded')]);
   });
