@@ -59,6 +59,9 @@ export class Outbox {
       for (const alert of alerts) await sink.alerts.deliver(alert);
     })();
     if (options.awaitDelivery !== false) await deliveries;
+    // Not awaited: a delivery that throws (a listener of alert:raised) must not become an
+    // unhandled rejection; Alerts.deliver reports its own failures as events.
+    else deliveries.catch(() => undefined);
     if (wakeFailure) throw wakeFailure.error;
   }
 
