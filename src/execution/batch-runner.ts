@@ -13,11 +13,11 @@ import type { TenantCatalog } from '../services/catalog.js';
 import { applyWrite, Outbox } from '../services/intake.js';
 import type { ExecutionContextRow, StoreTx } from '../store/port.js';
 import type { ExecutionRow, Json, Lease, StepRow } from '../domain/types.js';
-import { checkConditions } from './condition-check.js';
+import { checkConditions, type ConditionOutcome } from './condition-check.js';
 import { idempotencyKey } from './execution-facts.js';
 import { nextMove } from './decide.js';
 import { celContextFor, currentRecordData, stepOutputs, writeCommandFor } from './run-context.js';
-import type { ExecutionRunner, RunnerDeps } from './runner.js';
+import type { ExecutionRunner, Preloaded, RunnerDeps } from './runner.js';
 
 /**
  * The embedded store has one connection: a user's write waits for the transaction in progress, so
@@ -30,6 +30,13 @@ const EMBEDDED_COMMIT_SIZE = 8;
 type Planned =
   | { kind: 'skip'; exec: ExecutionRow; wf: CompiledWorkflow; reason: string }
   | { kind: 'data'; exec: ExecutionRow; wf: CompiledWorkflow; ctx: ExecutionContextRow; step: CompiledStep; action: DataAction };
+
+/** An execution the runner takes, with what the batch already loaded and decided for it. */
+interface HandedOn {
+  kind: 'runner';
+  exec: ExecutionRow;
+  loaded?: Preloaded;
+}
 
 /** What one execution's savepoint committed, announced once the transaction is durable. */
 interface Committed {
@@ -56,15 +63,16 @@ export class BatchRunner {
       return this.runEach(execs, signal);
     }
     const planned: Planned[] = [];
-    const alone: ExecutionRow[] = [];
+    const alone: HandedOn[] = [];
     for (const exec of execs) {
-      const plan = await this.plan(exec, contexts.get(exec.id)).catch(() => undefined);
-      if (plan) planned.push(plan);
-      else alone.push(exec);
+      const context = contexts.get(exec.id);
+      const plan = await this.plan(exec, context).catch((): HandedOn => ({ kind: 'runner', exec }));
+      if (plan.kind === 'runner') alone.push(plan);
+      else planned.push(plan);
     }
     // The ones that need the runner start now (other lanes than the batch's: a claim never holds
-    // two executions of one lane), beside the commit.
-    const aloneDone = this.runEach(alone, signal);
+    // two executions of one lane), beside the commit, with what was loaded and decided for them.
+    const aloneDone = Promise.all(alone.map((h) => this.runner.run(h.exec, signal, h.loaded)));
     const leftovers: ExecutionRow[] = [];
     try {
       for (const chunk of chunks(planned, this.deps.store.capabilities.multiProcess ? planned.length : EMBEDDED_COMMIT_SIZE)) {
@@ -80,25 +88,29 @@ export class BatchRunner {
     return Promise.all(execs.map((e) => this.runner.run(e, signal))).then(() => undefined);
   }
 
-  /** The batch's part of an execution, or undefined when the runner should take it. */
-  private async plan(exec: ExecutionRow, ctx: ExecutionContextRow | undefined): Promise<Planned | undefined> {
+  /** The batch's part of an execution, or a hand-over to the runner with what was loaded and decided. */
+  private async plan(exec: ExecutionRow, ctx: ExecutionContextRow | undefined): Promise<Planned | HandedOn> {
+    if (!ctx) return { kind: 'runner', exec };
+    const handOn = (conditions?: ConditionOutcome): HandedOn => ({ kind: 'runner', exec, loaded: { context: ctx, conditions } });
     // An execution without a record (recordType '') has no record to decide on here: the runner's.
-    if (!ctx || exec.kind !== 'workflow' || exec.recordType === '') return undefined;
+    if (exec.kind !== 'workflow' || exec.recordType === '') return handOn();
     const wf = await this.deps.catalog.version(exec.tenant, exec.workflowId, exec.version);
     // Waiting on an open breaker and running its probes are the runner's job.
-    if (!(await this.deps.breakers.isClosed(exec.tenant, `workflow:${wf.id}`, this.deps.workflowBreaker))) return undefined;
+    if (!(await this.deps.breakers.isClosed(exec.tenant, `workflow:${wf.id}`, this.deps.workflowBreaker))) return handOn();
     const input = { kind: exec.kind, stepId: exec.stepId, steps: wf.steps, checkpoints: ctx.steps, now: this.deps.clock.now() };
     let move = nextMove(input);
+    let conditions: ConditionOutcome | undefined;
     if (move.kind === 'check-conditions') {
       const data = currentRecordData(ctx.change, ctx.record?.data);
       if (!data) return { kind: 'skip', exec, wf, reason: 'the record no longer exists' };
       const cel = celContextFor(exec, ctx.change, data, stepOutputs(ctx.parentSteps, ctx.steps), this.deps.clock.now());
-      move = nextMove({ ...input, conditions: checkConditions(wf, cel, this.deps.conditionStats) });
+      conditions = checkConditions(wf, cel, this.deps.conditionStats);
+      move = nextMove({ ...input, conditions });
     }
     if (move.kind === 'skip') return { kind: 'skip', exec, wf, reason: move.reason };
-    if (move.kind !== 'run-step' || !move.last) return undefined;
+    if (move.kind !== 'run-step' || !move.last) return handOn(conditions);
     const { step } = move;
-    if (step.action.kind !== 'data' || step.mode !== 'sync' || step.when || (ctx.failedAttempts[step.definition.id] ?? 0) > 0) return undefined;
+    if (step.action.kind !== 'data' || step.mode !== 'sync' || step.when || (ctx.failedAttempts[step.definition.id] ?? 0) > 0) return handOn(conditions);
     return { kind: 'data', exec, wf, ctx, step, action: step.action };
   }
 

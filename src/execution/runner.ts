@@ -18,7 +18,7 @@ import type { EngineEvents } from '../observability/events.js';
 import type { RateLimiter } from '../scheduling/rate-limiter.js';
 import { CatalogStaleError, type Catalog } from '../services/catalog.js';
 import { applyWrite, transact, type WriteDeps } from '../services/intake.js';
-import type { Store, StoreTx } from '../store/port.js';
+import type { ExecutionContextRow, Store, StoreTx } from '../store/port.js';
 import type { ChangeRow, ExecutionRow, ExecutionStatus, Json, Lease, RecordData, StepRow } from '../domain/types.js';
 import type { Breakers } from './breakers.js';
 import type { BreakerConfig } from '../failures/circuit-breaker.js';
@@ -56,6 +56,13 @@ interface RunState {
 
 type StepBase = Pick<StepRow, 'executionId' | 'stepId' | 'attempt' | 'startedAt'>;
 
+/** What the batch runner read and decided for an execution it hands on. */
+export interface Preloaded {
+  context: ExecutionContextRow;
+  /** Set when it evaluated the conditions (on the record it loaded). */
+  conditions?: ConditionOutcome;
+}
+
 /** Where one step run left the execution. */
 type StepOutcome =
   /** Checkpointed; the execution goes on with its next step. */
@@ -68,21 +75,21 @@ type StepOutcome =
 export class ExecutionRunner {
   constructor(private readonly deps: RunnerDeps) {}
 
-  async run(exec: ExecutionRow, signal: AbortSignal): Promise<void> {
+  /**
+   * Runs one claimed execution. `loaded` is what the batch runner already read and decided for it
+   * (its context, and the conditions' outcome when it checked them): not read or evaluated again.
+   */
+  async run(exec: ExecutionRow, signal: AbortSignal, loaded?: Preloaded): Promise<void> {
     const lease: Lease = { executionId: exec.id, attempt: exec.attempt };
     let state: RunState | undefined;
     try {
       const wf = await this.deps.catalog.version(exec.tenant, exec.workflowId, exec.version);
-      // Only a record change has a change behind its trigger key; other kinds carry their payload in exec.input.
-      const change = exec.occurrenceKind === 'record_change' ? await this.deps.store.getChange(exec.tenant, exec.triggerKey) : undefined;
-      const checkpoints = await this.deps.store.listSteps(exec.id);
-      // An async step's job sees the outputs of the steps its workflow execution ran before it.
-      const earlier = exec.kind === 'step' && exec.parentId ? await this.deps.store.listSteps(exec.parentId) : [];
+      const { change, checkpoints, earlier } = loaded ? { change: loaded.context.change, checkpoints: loaded.context.steps, earlier: loaded.context.parentSteps } : await this.load(exec);
       state = { exec, lease, wf, change, signal, outputs: stepOutputs(earlier, checkpoints) };
       const breakerKey = `workflow:${wf.id}`;
       const gate = await this.deps.breakers.allow(exec.tenant, breakerKey, this.deps.workflowBreaker);
       const done: Pick<StepRow, 'stepId' | 'status'>[] = [...checkpoints];
-      let conditions: ConditionOutcome | undefined;
+      let conditions: ConditionOutcome | undefined = loaded?.conditions;
       // The decision core says what happens next; this loop only performs it (I/O) and asks again.
       for (;;) {
         const move = nextMove({
@@ -127,6 +134,16 @@ export class ExecutionRunner {
       // sweeper returns the execution to the queue, so nothing is dropped.
       this.deps.events.emit('worker:error', finishError);
     }
+  }
+
+  /** The execution's trigger change and checkpoints, read one by one (the batch runner loads many at once). */
+  private async load(exec: ExecutionRow): Promise<{ change: ChangeRow | undefined; checkpoints: StepRow[]; earlier: StepRow[] }> {
+    // Only a record change has a change behind its trigger key; other kinds carry their payload in exec.input.
+    const change = exec.occurrenceKind === 'record_change' ? await this.deps.store.getChange(exec.tenant, exec.triggerKey) : undefined;
+    const checkpoints = await this.deps.store.listSteps(exec.id);
+    // An async step's job sees the outputs of the steps its workflow execution ran before it.
+    const earlier = exec.kind === 'step' && exec.parentId ? await this.deps.store.listSteps(exec.parentId) : [];
+    return { change, checkpoints, earlier };
   }
 
   /** Conditions on the record as it is now (condition-check.ts). */

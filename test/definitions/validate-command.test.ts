@@ -1,24 +1,12 @@
 // `switchyard validate` as a user runs it: with --config, connectors are checked against the
 // tenant's; without one it says they were not checked.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { cli as runCli, type CliResult } from '../helpers/cli.js';
 
-const run = promisify(execFile);
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, SWITCHYARD_CONFIG: '' };
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = (...args: string[]): Promise<CliResult> => runCli(args, { SWITCHYARD_CONFIG: '' });
 
 describe('switchyard validate and connectors', () => {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-validate-'));

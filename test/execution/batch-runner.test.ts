@@ -68,6 +68,26 @@ await forEachStore('batch runner', (make, backend) => {
     expect(statuses.sort()).toEqual(['skipped', ...Array<string>(8).fill('succeeded')]);
   });
 
+  it('hands what it loaded and decided to the runner: no execution is read or its conditions evaluated twice', async () => {
+    engine = await make({ worker: { lease: `${LEASE}ms` } });
+    await engine.workflows.deploy('default', {
+      id: 'two', name: 'two', object: 'deal', trigger: { on: 'created' }, conditions: ['record.amount > 5.0'],
+      actions: [{ id: 'a', type: 'record.update', set: { priority: '"high"' } }, { id: 'b', type: 'record.update', set: { probability: '0.5' } }],
+    });
+    for (let i = 0; i < 4; i++) await engine.records.create('default', 'deal', { name: `t${i}`, amount: 50 }, USER, `t${i}`);
+    const claimed = await engine.store.claimExecutions({ workerId: 'w1', now: engine.clock.now(), leaseMs: LEASE, limit: 50 });
+    const reads = { getChange: 0, listSteps: 0 };
+    const getChange = engine.store.getChange.bind(engine.store);
+    const listSteps = engine.store.listSteps.bind(engine.store);
+    engine.store.getChange = (...a) => { reads.getChange++; return getChange(...a); };
+    engine.store.listSteps = (...a) => { reads.listSteps++; return listSteps(...a); };
+    await engine.worker.runClaimed(claimed);
+    expect(reads).toEqual({ getChange: 0, listSteps: 0 });
+    const statuses = (await engine.store.listExecutions({ tenant: 'default', limit: 100 })).map((e) => e.status);
+    expect(statuses).toEqual(Array<string>(4).fill('succeeded'));
+    expect((await engine.records.get('default', 'deal', 't0')).data).toMatchObject({ priority: 'high', probability: 0.5 });
+  });
+
   it('leaves the same outcomes as running one by one', async () => {
     const outcomes: string[][] = [];
     for (const batchCommit of [true, false]) {
