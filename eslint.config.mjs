@@ -24,7 +24,7 @@ export default tseslint.config(
     ignores: ['src/store/**'],
     rules: {
       'no-restricted-imports': ['error', { paths: [
-        { name: 'better-sqlite3', message: 'Only src/store/ talks to a database driver.' },
+        { name: 'node:sqlite', message: 'Only src/store/ talks to a database driver.' },
         { name: 'pg', message: 'Only src/store/ talks to a database driver.' },
         { name: 'node:vm', message: 'invariant 10' }] }],
     },

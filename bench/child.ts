@@ -8,6 +8,8 @@ import { memory, type MemoryOptions } from './scenarios/memory.js';
 import { throughput, type ThroughputOptions } from './scenarios/throughput.js';
 import { writeHistory, type WriteHistoryOptions } from './scenarios/write-history.js';
 import { writeLatency, type WriteLatencyOptions } from './scenarios/write-latency.js';
+import { benchSqlite } from './scenarios/common.js';
+import type { SqliteDriverName } from '../src/store/sqlite/driver.js';
 
 const scenarios = {
   throughput: (o: unknown) => throughput(o as ThroughputOptions),
@@ -28,7 +30,9 @@ if (!run || !process.send) {
   process.exit(2);
 }
 try {
-  const result = await run(JSON.parse(json ?? '{}'));
+  const options = JSON.parse(json ?? '{}') as { sqliteDriver?: SqliteDriverName };
+  benchSqlite.driver = options.sqliteDriver;
+  const result = await run(options);
   process.send({ ok: true, result }, () => process.exit(0));
 } catch (error) {
   process.send({ ok: false, error: error instanceof Error ? error.stack ?? error.message : String(error) }, () => process.exit(1));

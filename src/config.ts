@@ -8,28 +8,30 @@ import { isSwitchyardError, validationError, type FieldProblem } from './errors.
 import { resolveConnectors, type ConnectorRuntime } from './actions/connectors/config.js';
 import { resolveBreakerConfig, type BreakerConfig } from './failures/circuit-breaker.js';
 import type { ObjectTypeSpec } from './domain/types.js';
+import { ROLES, type ApiToken } from './domain/access.js';
 import { resolveObjectTypes } from './records/object-types.js';
+import { FieldSpecSchema, RuleSchema } from './records/tenant-object-types.js';
 import { DEFAULT_LOOP_LIMITS, type LoopLimits } from './services/loop-guard.js';
 
 const Duration = Type.Union([Type.String(), Type.Number()]);
-const FieldSpecSchema = Type.Object({
-  type: Type.Union([Type.Literal('string'), Type.Literal('number'), Type.Literal('integer'), Type.Literal('boolean'), Type.Literal('datetime')]),
-  required: Type.Optional(Type.Boolean()),
-  values: Type.Optional(Type.Array(Type.String())),
-}, { additionalProperties: false });
-const RuleSchema = Type.Object({
-  name: Type.String(), when: Type.Optional(Type.String()), require: Type.String(), message: Type.String(),
-}, { additionalProperties: false });
 
 export const ConfigSchema = Type.Object({
   /** Object types: extra fields and rules for built-ins, or new custom types. */
   objects: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]*$' }), Type.Object({
     fields: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z][a-z0-9_]*$' }), FieldSpecSchema)),
     rules: Type.Optional(Type.Array(RuleSchema)),
+    /** Fields to give an expression index, so that list filters and sorts on them stay fast. */
+    indexes: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z][a-z0-9_]*$' }), { maxItems: 32 })),
   }, { additionalProperties: false }))),
-  /** API tokens and the tenant each may see. None: open mode, every request is tenant "default". */
+  /**
+   * API tokens: the tenant each may see, its name (the actor of its writes; default api:<tenant>,
+   * api:<tenant>:<n> for a tenant's n-th unnamed token) and role (default admin). None: open mode,
+   * every request is tenant "default" with the admin role.
+   */
   tokens: Type.Optional(Type.Array(Type.Object({
     tenant: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$' }),
+    name: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.@:-]{0,63}$' })),
+    role: Type.Optional(Type.Union(ROLES.map((r) => Type.Literal(r)))),
     token: Type.Optional(Type.String({ minLength: 16 })),
     tokenEnv: Type.Optional(Type.String()),
   }, { additionalProperties: false }))),
@@ -122,8 +124,8 @@ export interface ResolvedConfig {
   connectorTypes(tenant: string): ReadonlyMap<string, string>;
   alertConnector(tenant: string): ConnectorRuntime | undefined;
   workflowBreaker: BreakerConfig;
-  /** token -> tenant; empty means open mode (tenant "default"). */
-  tokens: Map<string, string>;
+  /** token -> its tenant, name and role; empty means open mode (tenant "default", admin). */
+  tokens: Map<string, ApiToken>;
   worker: WorkerSettings;
   raw: RawConfig;
 }
@@ -133,12 +135,7 @@ export const DEFAULT_TENANT = 'default';
 export function resolveConfig(raw: RawConfig = {}, env: NodeJS.ProcessEnv = {}, file?: string): ResolvedConfig {
   const problems = schemaProblems(ConfigSchema, raw, '', file);
   if (problems.length > 0) throw validationError(problems, 'CONFIG_INVALID');
-  const tokens = new Map<string, string>();
-  raw.tokens?.forEach((t, i) => {
-    const token = t.token ?? (t.tokenEnv ? env[t.tokenEnv] : undefined);
-    if (!token) throw validationError([{ file, path: `/tokens/${i}`, message: t.tokenEnv ? `environment variable ${t.tokenEnv} is not set` : 'give token or tokenEnv' }], 'CONFIG_INVALID');
-    tokens.set(token, t.tenant);
-  });
+  const tokens = resolveTokens(raw.tokens ?? [], env, file);
   const w = raw.worker ?? {};
   const secretsFile = raw.secretsFile ? readSecretsFile(raw.secretsFile, file) : undefined;
   const connectors = new Map<string, Map<string, ConnectorRuntime>>();
@@ -154,7 +151,7 @@ export function resolveConfig(raw: RawConfig = {}, env: NodeJS.ProcessEnv = {}, 
   if (alertProblems.length > 0) throw validationError(alertProblems, 'CONFIG_INVALID');
   const wb = raw.workflowBreaker ?? {};
   const config: ResolvedConfig = {
-    objectTypes: resolveObjectTypes(raw.objects ?? {}),
+    objectTypes: resolveObjectTypes(raw.objects ?? {}, file),
     tokens,
     loopLimits: (tenant) => ({ ...DEFAULT_LOOP_LIMITS, ...stripUndefined(raw.loops ?? {}), ...stripUndefined((raw.loops?.tenants && Object.hasOwn(raw.loops.tenants, tenant) ? raw.loops.tenants[tenant] : undefined) ?? {}) }),
     maxChainDepth: raw.loops?.maxChainDepth ?? 3,
@@ -182,6 +179,34 @@ export function resolveConfig(raw: RawConfig = {}, env: NodeJS.ProcessEnv = {}, 
     raw,
   };
   return Object.freeze(config);
+}
+
+/**
+ * token -> grant. A token without a name is named after its tenant (api:<tenant>, then
+ * api:<tenant>:2, ...: what writes were attributed to before tokens had names) and is an admin.
+ * Names are unique per tenant (they are the actor of the token's writes), token values overall.
+ */
+function resolveTokens(list: NonNullable<RawConfig['tokens']>, env: NodeJS.ProcessEnv, file: string | undefined): Map<string, ApiToken> {
+  const tokens = new Map<string, ApiToken>();
+  const where = new Map<string, number>();
+  const unnamed = new Map<string, number>();
+  const problem = (i: number, message: string, key = '') => validationError([{ file, path: `/tokens/${i}${key}`, message }], 'CONFIG_INVALID');
+  list.forEach((t, i) => {
+    const token = t.token ?? (t.tokenEnv ? env[t.tokenEnv] : undefined);
+    if (!token) throw problem(i, t.tokenEnv ? `environment variable ${t.tokenEnv} is not set` : 'give token or tokenEnv');
+    if (where.has(token)) throw problem(i, `the same token value as /tokens/${where.get(token)}; each token must be distinct`);
+    let name = t.name;
+    if (name === undefined) {
+      const n = (unnamed.get(t.tenant) ?? 0) + 1;
+      unnamed.set(t.tenant, n);
+      name = n === 1 ? `api:${t.tenant}` : `api:${t.tenant}:${n}`;
+    }
+    const clash = [...tokens.values()].find((g) => g.tenant === t.tenant && g.name === name);
+    if (clash) throw problem(i, `tenant ${t.tenant} already has a token named "${name}"; names must be unique per tenant`, '/name');
+    where.set(token, i);
+    tokens.set(token, { tenant: t.tenant, name, role: t.role ?? 'admin' });
+  });
+  return tokens;
 }
 
 /** The connector types an alert can be posted through (observability/alerts.ts speaks these). */

@@ -9,6 +9,7 @@ export interface ErrorSpec {
 
 export const ERRORS = {
   VALIDATION_FAILED: { status: 400, retryable: false, title: 'The input is not valid' },
+  UNKNOWN_PARAMETER: { status: 400, retryable: false, title: 'A query parameter is not one this route takes' },
   MALFORMED_BODY: { status: 400, retryable: false, title: 'The request body could not be parsed' },
   BAD_URL: { status: 400, retryable: false, title: 'The request URL could not be decoded' },
   URI_TOO_LONG: { status: 414, retryable: false, title: 'A path parameter of the request URL is too long' },
@@ -22,13 +23,17 @@ export const ERRORS = {
   WORKFLOW_INVALID: { status: 400, retryable: false, title: 'The workflow definition is not valid' },
   WORKFLOW_NOT_FOUND: { status: 404, retryable: false, title: 'No such workflow' },
   WORKFLOW_CYCLE: { status: 409, retryable: false, title: 'Deploying would create an unguarded workflow cycle' },
+  OBJECT_TYPE_INVALID: { status: 400, retryable: false, title: 'The object type definition is not valid' },
+  OBJECT_TYPE_IN_USE: { status: 409, retryable: false, title: 'The object type change would break a deployed workflow' },
   EXECUTION_NOT_FOUND: { status: 404, retryable: false, title: 'No such execution' },
   NOT_FOUND: { status: 404, retryable: false, title: 'Not found' },
   UNAUTHORIZED: { status: 401, retryable: false, title: 'A valid API token is required' },
+  FORBIDDEN: { status: 403, retryable: false, title: 'The API token\'s role does not allow this' },
   STALE_LEASE: { status: 409, retryable: false, title: 'The worker no longer holds the lease' },
   CONFIG_INVALID: { status: 500, retryable: false, title: 'The configuration is not valid' },
   STORE_UNAVAILABLE: { status: 503, retryable: true, title: 'The store is unavailable' },
   INTERNAL: { status: 500, retryable: true, title: 'Internal error' },
+  CANCEL_FILTER_REQUIRED: { status: 400, retryable: false, title: 'A bulk cancel must name what to cancel: a workflow, a record, a root change or a status' },
   EXECUTION_QUARANTINED: { status: 500, retryable: false, title: 'Dead-lettered: its lease ran out too often without a checkpoint (it crashed or stalled its worker)' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -56,7 +56,7 @@ const LAYERS: { name: string; paths: string[] }[] = [
 ];
 
 /** Database drivers: only files under these paths may import them. */
-const DRIVERS = ['better-sqlite3', 'pg', 'pg-pool', 'pg-cursor', 'pg-copy-streams'];
+const DRIVERS = ['node:sqlite', 'pg', 'pg-pool', 'pg-cursor', 'pg-copy-streams'];
 const DRIVER_HOME = 'store/';
 
 function sourceFiles(dir: string): string[] {

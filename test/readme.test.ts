@@ -35,4 +35,13 @@ describe('README examples', () => {
     writeFileSync(file, 'worker: { concurrency: 0 }\n');
     expect(() => loadConfig(file, {})).toThrow(/\/worker\/concurrency/);
   });
+
+  it('the lookup example is a valid workflow against an http connector named scoring', () => {
+    const text = yamlBlocks.find((b) => b.startsWith('id: score-big-deals'));
+    expect(text).toBeDefined();
+    const definition = validateDefinitionShape(parseDefinitionText(text!, 'README.md'), 'README.md');
+    const wf = compileWorkflow(definition, resolveConfig({}).objectTypes, { tenant: 'default', version: 1, connectors: new Map([['scoring', 'http']]) });
+    expect(wf.conditions.map((c) => c.lookup?.name ?? c.name)).toEqual(['customer_score', 'record.amount > 50000']);
+    expect(() => compileWorkflow(definition, resolveConfig({}).objectTypes, { tenant: 'default', version: 1, connectors: new Map() })).toThrow(/not configured/);
+  });
 });

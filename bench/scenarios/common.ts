@@ -10,6 +10,7 @@ import type { WorkflowDefinition } from '../../src/domain/workflow.js';
 import { createEngine, type Engine } from '../../src/engine.js';
 import type { Store } from '../../src/store/port.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import type { SqliteDriverName } from '../../src/store/sqlite/driver.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { peakRssOf, sleep, waitFor } from '../lib.js';
 
@@ -44,6 +45,9 @@ export interface BenchStore {
   cleanup(): Promise<void>;
 }
 
+/** The SQLite driver of this run's stores (bench/child.ts sets it from --sqlite-drivers); undefined: the store's default. */
+export const benchSqlite: { driver?: SqliteDriverName } = {};
+
 const freshName = (prefix: string): string => `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
 
 /** A fresh SQLite file in a fresh temp dir, or a fresh PostgreSQL schema; cleanup removes it. */
@@ -51,7 +55,7 @@ export async function freshStore(backend: Backend, poolSize?: number): Promise<B
   if (backend === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'switchyard-bench-'));
     const path = join(dir, 'bench.db');
-    const store = new SqliteStore({ path });
+    const store = new SqliteStore({ path, driver: benchSqlite.driver });
     return { store, location: path, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
   }
   const schema = freshName('sy_bench');

@@ -1,25 +1,33 @@
-// Scenario 5: condition ordering. The engine has no lookup conditions yet (DESIGN.md plans them),
-// so an expensive lookup cannot run through the runner. Instead this drives the engine's own
-// ConditionStats exactly as ExecutionRunner.checkConditions does (order, evaluate until the first
-// false, record the time and result) over a compiled workflow whose first condition, as written,
-// stands for a 200 ms lookup: its real CEL evaluation is timed and a synthetic cost is added
-// (not slept, so the scenario takes seconds). The second is a cheap field check, really timed.
-import { performance } from 'node:perf_hooks';
-import { ConditionStats } from '../../src/conditions/ordering.js';
-import { compileWorkflow, type CompiledCondition } from '../../src/definitions/compile.js';
-import type { CelContext } from '../../src/conditions/cel.js';
-import { resolveObjectTypes } from '../../src/records/object-types.js';
-import type { RecordData } from '../../src/domain/types.js';
+// Scenario 5: condition ordering with a real lookup. An embedded engine (SQLite, worker in process)
+// runs a workflow whose conditions, as written, are a lookup first and a cheap field check second;
+// the lookup goes through the whole lookup path (connector layer: effect ledger, breaker, rate
+// limit, SSRF guard, timeout; the answer checkpointed) to a loopback HTTP service that answers
+// after `lookupMs`. The cheap check is false for `cheapFalse` of the deals, the lookup's `when`
+// for `lookupFalse`. The written order is measured the same way with a second workflow
+// whose one lookup condition does both checks (`result.score > 8 && record.stage == ...`): that is
+// exactly what evaluating the written order costs (the lookup always, the field check after it).
+// Both workflows run in the same engine at the same time, on the same deals.
+// Evaluation time is what the engine itself measures per condition (the totals it persists in
+// condition_stats, read after stop), so the figure is the mean over every execution, the first
+// ones (run before anything was measured, lookup first) included.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolveConfig } from '../../src/config.js';
+import type { WorkflowDefinition } from '../../src/domain/workflow.js';
+import { createEngine } from '../../src/engine.js';
 import { round } from '../lib.js';
+import { freshStore, rawConfig, TENANT, type WorkerFlags } from './common.js';
 
 export interface ConditionsOptions {
   executions: number;
-  /** The simulated lookup's cost in ms. */
+  /** How long the scoring service takes to answer, in ms. */
   lookupMs: number;
   /** How often the cheap field check is false (it then decides alone, if it runs first). */
   cheapFalse: number;
-  /** How often the lookup is false. */
+  /** How often the lookup's `when` is false. */
   lookupFalse: number;
+  /** Worker flags (--worker-concurrency, --worker-batch); the engine's defaults otherwise. */
+  worker?: WorkerFlags;
   seed: number;
 }
 
@@ -30,12 +38,13 @@ export interface ConditionsResult {
   lookupFalse: number;
   /** Mean evaluation time per execution with the engine's ordering. */
   value: number;
-  /** The same conditions always evaluated in written (expensive-first) order. */
+  /** The same checks in written (lookup-first) order. */
   writtenMs: number;
-  /** writtenMs / value. */
-  speedup: number;
-  /** Executions (from the first) that ran the lookup first before the ordering switched. */
-  lookupFirst: number;
+  /** value / writtenMs. */
+  ratio: number;
+  /** Calls the scoring service got: engine order, written order. */
+  lookupCalls: number;
+  writtenLookupCalls: number;
 }
 
 /** A small deterministic PRNG (mulberry32), so runs differ by seed and repeat exactly. */
@@ -50,51 +59,88 @@ function prng(seed: number): () => number {
   };
 }
 
+const CHEAP = 'record.stage == "Negotiation"';
+const LOOKUP = { lookup: 'customer_score', connector: 'scoring', request: { path: '"/scores/" + record.account_id' }, when: 'result.score > 8' };
+
+const workflow = (id: string, conditions: NonNullable<WorkflowDefinition['conditions']>): WorkflowDefinition => ({
+  id, name: 'Score gate (bench)', object: 'deal', trigger: { on: 'created' }, conditions,
+  actions: [{ id: 'flag', type: 'record.update', set: { priority: '"high"' } }],
+});
+
 export async function conditions(o: ConditionsOptions): Promise<ConditionsResult> {
-  const wf = compileWorkflow({
-    id: 'bench-ordering', name: 'Lookup first, as written', object: 'deal', trigger: { on: 'created' },
-    conditions: [
-      { name: 'customer score lookup (simulated)', expr: 'record.probability > 0.5' },
-      { name: 'cheap field check', expr: 'record.stage == "Negotiation"' },
-    ],
-    actions: [{ id: 'flag', type: 'record.update', set: { priority: '"high"' } }],
-  }, resolveObjectTypes({}), { tenant: 'bench', version: 1 });
-  const extraMs = (c: CompiledCondition): number => (c.index === 0 ? o.lookupMs : 0);
   const random = prng(o.seed);
-  const records: RecordData[] = Array.from({ length: o.executions }, () => ({
-    probability: random() < o.lookupFalse ? 0.1 : 0.9,
-    stage: random() < o.cheapFalse ? 'Prospecting' : 'Negotiation',
+  const deals = Array.from({ length: o.executions }, (_, i) => ({
+    name: `Deal ${i}`, account_id: random() < o.lookupFalse ? `low-${i}` : `acct-${i}`, stage: random() < o.cheapFalse ? 'Prospecting' : 'Negotiation',
   }));
-  const context = (record: RecordData): CelContext => ({ record: { ...record, id: 'd' }, previous: {}, changed: [], now: Date.now() });
-
-  /** Evaluates until the first false, as the runner does; returns the (partly simulated) time spent. */
-  const evaluate = (ordered: CompiledCondition[], record: RecordData, stats?: ConditionStats): number => {
-    let spent = 0;
-    for (const condition of ordered) {
-      const started = performance.now();
-      const result = condition.program.evaluate(context(record)) === true;
-      const ms = performance.now() - started + extraMs(condition);
-      spent += ms;
-      stats?.record(`bench#${condition.index}`, ms, result);
-      if (!result) break;
-    }
-    return spent;
-  };
-
-  const stats = new ConditionStats();
-  let engineTotal = 0;
-  let writtenTotal = 0;
-  let lookupFirst = 0;
-  for (const record of records) {
-    const ordered = stats.order(wf.conditions, (c) => `bench#${c.index}`);
-    if (ordered[0]?.index === 0) lookupFirst++;
-    engineTotal += evaluate(ordered, record, stats);
-    writtenTotal += evaluate(wf.conditions, record);
+  const service = await scoringService(o.lookupMs);
+  try {
+    // Both orders in one engine at once, each deal triggering both workflows: they share the same
+    // load (CPU, the store, the service), so the ratio does not move with what else the machine does.
+    const written = { ...LOOKUP, request: { path: '"/written/" + record.account_id' }, when: `${LOOKUP.when} && ${CHEAP}` };
+    const [engineOrder, writtenOrder] = await measure([workflow('bench-ordering', [LOOKUP, CHEAP]), workflow('bench-written-order', [written])], deals, service, o.worker ?? {});
+    if (!engineOrder || !writtenOrder) throw new Error('scenario 5: a workflow was not measured');
+    return {
+      executions: o.executions, lookupMs: o.lookupMs, cheapFalse: o.cheapFalse, lookupFalse: o.lookupFalse,
+      value: round(engineOrder.meanMs, 2), writtenMs: round(writtenOrder.meanMs, 2), ratio: round(engineOrder.meanMs / writtenOrder.meanMs, 2),
+      lookupCalls: service.calls.scores, writtenLookupCalls: service.calls.written,
+    };
+  } finally {
+    await new Promise((resolve) => service.server.close(resolve));
   }
-  const value = engineTotal / o.executions;
-  const writtenMs = writtenTotal / o.executions;
-  return {
-    executions: o.executions, lookupMs: o.lookupMs, cheapFalse: o.cheapFalse, lookupFalse: o.lookupFalse,
-    value: round(value, 2), writtenMs: round(writtenMs, 2), speedup: round(writtenMs / value, 2), lookupFirst,
-  };
+}
+
+interface ScoringService { server: Server; port: number; calls: { scores: number; written: number } }
+
+/** Answers { score } after `delayMs`: 3 for a "low-" account, else 9; counts calls per path prefix. */
+async function scoringService(delayMs: number): Promise<ScoringService> {
+  const state = { calls: { scores: 0, written: 0 } } as ScoringService;
+  state.server = createServer((req, res) => {
+    if (req.url?.startsWith('/written/')) state.calls.written++;
+    else state.calls.scores++;
+    req.resume();
+    setTimeout(() => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ score: req.url?.includes('/low-') ? 3 : 9 }));
+    }, delayMs);
+  });
+  await new Promise<void>((resolve) => state.server.listen(0, '127.0.0.1', resolve));
+  state.port = (state.server.address() as AddressInfo).port;
+  return state;
+}
+
+/** Runs every deal's executions of `workflows` on a fresh embedded engine; mean evaluation time per workflow from the persisted totals. */
+async function measure(workflows: WorkflowDefinition[], deals: Record<string, string>[], service: ScoringService, worker: WorkerFlags): Promise<{ meanMs: number }[]> {
+  const bs = await freshStore('sqlite');
+  const config = resolveConfig({
+    ...rawConfig(worker),
+    connectors: { [TENANT]: [{ name: 'scoring', type: 'http', settings: { baseUrl: `http://127.0.0.1:${service.port}` } }] },
+    outbound: { allow: [`127.0.0.1:${service.port}`] },
+  });
+  // The worker starts once every deal is written: the figure is evaluation, not evaluation behind a write load.
+  const engine = createEngine({ store: bs.store, config, runWorker: false });
+  const expected = deals.length * workflows.length;
+  let finished = 0;
+  let allDone: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => { allDone = resolve; });
+  engine.events.on('execution:finished', (_exec, status) => {
+    if (status !== 'queued' && ++finished === expected) allDone();
+  });
+  try {
+    await engine.start();
+    for (const wf of workflows) await engine.workflows.deploy(TENANT, wf);
+    for (const [i, deal] of deals.entries()) await engine.records.create(TENANT, 'deal', deal, { kind: 'user', id: 'bench' }, `d${i}`);
+    engine.worker.start();
+    await done;
+    await engine.stop(); // flushes the measured totals to condition_stats
+    const means: { meanMs: number }[] = [];
+    for (const wf of workflows) {
+      const rows = await bs.store.listConditionStats(TENANT, wf.id);
+      means.push({ meanMs: rows.reduce((sum, r) => sum + r.totalMs, 0) / deals.length });
+    }
+    return means;
+  } finally {
+    await engine.stop();
+    await bs.store.close();
+    await bs.cleanup();
+  }
 }

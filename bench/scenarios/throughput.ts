@@ -12,8 +12,13 @@ export interface ThroughputOptions {
   /** Worker processes (PostgreSQL); 0 runs the worker in this process (the embedded engine). */
   workers: number;
   changes: number;
-  /** Writes the loader keeps in flight. */
+  /** Writes (or, with chunk > 1, transactions of writes) the loader keeps in flight. */
   inFlight: number;
+  /**
+   * Writes per transaction (RecordsService.writeMany), as the peers add jobs in bulk (BullMQ
+   * addBulk, graphile-worker addJobs); 1 (the default) is one API-like write per transaction.
+   */
+  chunk?: number;
   worker: WorkerFlags;
 }
 
@@ -46,7 +51,16 @@ export async function throughput(o: ThroughputOptions): Promise<ThroughputResult
 
     const t0 = now();
     const t0Epoch = Date.now();
-    await pool(o.changes, o.inFlight, (i) => engine.records.create(TENANT, 'deal', bigDeal(i), { kind: 'user', id: 'bench' }, `d${i}`));
+    const chunk = o.chunk ?? 1;
+    if (chunk <= 1) {
+      await pool(o.changes, o.inFlight, (i) => engine.records.create(TENANT, 'deal', bigDeal(i), { kind: 'user', id: 'bench' }, `d${i}`));
+    } else {
+      await pool(Math.ceil(o.changes / chunk), o.inFlight, (c) => engine.records.writeMany(TENANT,
+        Array.from({ length: Math.min(chunk, o.changes - c * chunk) }, (_, k) => {
+          const i = c * chunk + k;
+          return { op: 'create' as const, tenant: TENANT, type: 'deal', id: `d${i}`, data: bigDeal(i), actor: { kind: 'user' as const, id: 'bench' } };
+        })));
+    }
     const loadMs = now() - t0;
 
     let ms: number;

@@ -7,15 +7,23 @@ import { serve } from './commands/serve.js';
 import { graph } from './commands/graph.js';
 import { migrate, worker } from './commands/worker.js';
 import { discardDeadLetters, listDeadLetters, replayDeadLetters, showDeadLetter } from './commands/dlq.js';
-import { deploy } from './commands/workflows.js';
+import { deploy, registerWorkflowCommands } from './commands/workflows.js';
+import { registerRecordCommands } from './commands/records.js';
+import { checkTarget } from './targets.js';
 import { validate } from './commands/validate.js';
+import { explain } from './commands/explain.js';
+import { registerStopCommands } from './commands/stops.js';
+import { registerScheduleCommands } from './commands/schedules.js';
 
 const program = new Command('switchyard')
   .description('Workflow automation engine for CRM data')
   .option('--store <location>', 'SQLite file or postgres:// URL (env SWITCHYARD_STORE; default ./switchyard.db)')
   .option('--config <file>', 'YAML/JSON config: object types, tokens, worker, connectors (env SWITCHYARD_CONFIG)')
   .option('--tenant <tenant>', 'tenant to act on', 'default')
-  .option('--json', 'print JSON');
+  .option('--json', 'print JSON')
+  .addOption(new Option('--url <url>', 'talk to the server at this URL over its API instead of opening a store').env('SWITCHYARD_URL'))
+  .addOption(new Option('--token <token>', 'API token for --url (prefer the env variable: a flag shows in ps)').env('SWITCHYARD_TOKEN'))
+  .hook('preAction', (_program, action) => checkTarget(program, action));
 
 program.command('serve')
   .description('serve the HTTP API and run a worker')
@@ -52,12 +60,18 @@ program.command('graph')
 
 const executions = program.command('executions').description('inspect executions');
 executions.command('list', { isDefault: true })
-  .addOption(new Option('--status <status>').choices(['queued', 'running', 'succeeded', 'failed', 'skipped', 'cancelled']))
+  .addOption(new Option('--status <status>').choices(['queued', 'running', 'succeeded', 'failed', 'skipped', 'cancelled', 'paused']))
   .option('--workflow <id>')
   .option('--record <type/id>')
   .option('--limit <n>', 'how many', '20')
   .action((opts: Record<string, unknown>) => listExecutions({ ...program.opts<Record<string, unknown>>(), ...opts } as never));
 executions.command('show').argument('<id>').action((id: string) => showExecution(id, program.opts()));
+
+program.command('explain')
+  .description('why each workflow did or did not run, per change of a record (newest first)')
+  .argument('<type>', 'object type').argument('<id>', 'record id')
+  .option('--limit <n>', 'changes to explain (at most 100)', '10')
+  .action((type: string, id: string, opts: Record<string, unknown>) => explain(type, id, { ...program.opts<Record<string, unknown>>(), ...opts }));
 
 const dlq = program.command('dlq').description('the dead-letter list: executions that failed for good');
 dlq.command('list', { isDefault: true }).option('--workflow <id>').option('--limit <n>', 'how many', '50')
@@ -68,5 +82,10 @@ for (const [name, action, verb] of [['replay', replayDeadLetters, 'requeue'], ['
     .option('--workflow <id>').option('--all')
     .action((ids: string[], opts: Record<string, unknown>) => action(ids, { ...program.opts<Record<string, unknown>>(), ...opts }));
 }
+
+registerWorkflowCommands(program, () => program.opts());
+registerRecordCommands(program, () => program.opts());
+registerStopCommands(program, () => program.opts());
+registerScheduleCommands(program);
 
 program.parseAsync().catch(fail);

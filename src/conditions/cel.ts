@@ -4,9 +4,10 @@
 // (./budget.ts): its shape at compile time, its steps and allocations at evaluation (./guard.ts).
 import { Environment } from '@marcbachmann/cel-js';
 import { childrenOf, literalString, methodCall, type CelNode } from './ast.js';
+import { explainCheckError, MAX_LITERAL_PROMOTIONS, promoteIntLiteral, unquotedTextHint } from './authoring.js';
 import { MAX_AST_NODES, MAX_PARSE_DEPTH, sourceLengthProblem, staticBudgetProblem } from './budget.js';
 import { ExpressionError } from './expression-errors.js';
-import { instrument, metered } from './guard.js';
+import { instrument, metered, meteredSteps } from './guard.js';
 import { compilePattern } from './regex.js';
 import type { FieldType, Json, ObjectTypeSpec, RecordData } from '../domain/types.js';
 
@@ -31,6 +32,12 @@ export interface CelProgram {
    * deterministic failure and ExpressionBudgetError (EXPRESSION_BUDGET_EXCEEDED) for an overrun.
    */
   evaluate(context: CelContext): unknown;
+  /**
+   * evaluate() that reports a failure instead of throwing it, and how many budget steps it used
+   * either way: for callers that run one expression many times (a `where` over a page of
+   * records) and so must bound the sum, not just each run.
+   */
+  evaluateCounted(context: CelContext): { ok: true; value: Json; steps: number } | { ok: false; error: ExpressionError; steps: number };
 }
 
 export interface CelContext {
@@ -70,9 +77,18 @@ export class CelScope {
     const tooLong = sourceLengthProblem(source);
     if (tooLong) return { ok: false, error: tooLong };
     try {
-      const parsed = this.env.parse(source);
-      const check = parsed.check();
-      if (!check.valid) return { ok: false, error: firstLine(check.error?.message ?? 'invalid expression') };
+      // An int literal beside a double (`record.score + 10`) is read as the double it means (./authoring.ts).
+      let text = source;
+      let parsed = this.env.parse(text);
+      let check = parsed.check();
+      for (let round = 0; !check.valid && round < MAX_LITERAL_PROMOTIONS; round++) {
+        const promoted = promoteIntLiteral(text, check.error);
+        if (promoted === undefined) break;
+        text = promoted;
+        parsed = this.env.parse(text);
+        check = parsed.check();
+      }
+      if (!check.valid) return { ok: false, error: explainCheckError(firstLine(check.error?.message ?? 'invalid expression'), text, check.error) };
       const root = parsed.ast as unknown as CelNode;
       const problem = staticBudgetProblem(root) ?? literalPatternProblem(root);
       if (problem) return { ok: false, error: problem };
@@ -85,10 +101,16 @@ export class CelScope {
           resultType: String(check.type),
           ast: parsed.ast,
           evaluate: (context) => fromCel(metered((): unknown => parsed(toCelContext(type, context))).value),
+          evaluateCounted: (context) => {
+            const result = meteredSteps((): unknown => parsed(toCelContext(type, context)));
+            return result.ok ? { ok: true, value: fromCel(result.value), steps: result.steps } : result;
+          },
         },
       };
     } catch (error) {
-      return { ok: false, error: firstLine(error instanceof Error ? error.message : String(error)) };
+      const message = firstLine(error instanceof Error ? error.message : String(error));
+      const hint = unquotedTextHint(source);
+      return { ok: false, error: hint ? `${message} (${hint})` : message };
     }
   }
 }

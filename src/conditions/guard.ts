@@ -10,6 +10,7 @@
 //   can make a value much larger than its inputs in a single step);
 // - an int result outside int64 (int(1e300), -(-2^63)) is an overflow error, as CEL specifies.
 import { childrenOf, methodCall, type CelEvaluator, type CelNode, type EvaluateFn } from './ast.js';
+import { runtimeOverloadHint } from './authoring.js';
 import { EvaluationMeter, MAX_STRING_LENGTH } from './budget.js';
 import { ExpressionBudgetError, ExpressionError } from './expression-errors.js';
 import { regexMatches } from './regex.js';
@@ -52,13 +53,31 @@ export function metered<T>(run: () => T): { value: T; meter: EvaluationMeter } {
   }
 }
 
+/**
+ * metered() for a caller that bounds the sum of many evaluations: the steps an evaluation used
+ * are reported when it fails too (a failure can come after most of a budget was spent).
+ */
+export function meteredSteps<T>(run: () => T): { ok: true; value: T; steps: number } | { ok: false; error: ExpressionError; steps: number } {
+  let meter: EvaluationMeter | undefined;
+  try {
+    const result = metered(() => {
+      meter = current;
+      return run();
+    });
+    return { ok: true, value: result.value, steps: result.meter.steps };
+  } catch (error) {
+    // metered() throws nothing but typed expression errors.
+    return { ok: false, error: error as ExpressionError, steps: meter?.steps ?? 0 };
+  }
+}
+
 /** Any error out of cel-js (or the JS engine under it) as one of our typed expression errors. */
 function asExpressionError(error: unknown): ExpressionError {
   if (error instanceof ExpressionError) return error;
   const message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
   // "Invalid string length", "Maximum call stack size exceeded", "Invalid array length": out of budget, not a bug in the expression's logic.
   if (error instanceof RangeError) return new ExpressionBudgetError(`expression exceeded an engine limit: ${message}`, { cause: error });
-  return new ExpressionError(message, { cause: error });
+  return new ExpressionError(runtimeOverloadHint(message), { cause: error });
 }
 
 function guardNode(node: CelNode): void {

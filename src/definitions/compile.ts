@@ -4,20 +4,16 @@ import { ACTION_SPECS, actionSpec } from '../actions/catalog.js';
 import { parseDuration } from '../clock.js';
 import { resolveRetryPolicy, type RetryPolicy } from '../failures/retry-policy.js';
 import type { ActionSpec } from '../actions/types.js';
-import { CelScope, fieldsRead, type CelProgram } from '../conditions/cel.js';
+import { CelScope, type CelProgram } from '../conditions/cel.js';
 import { validationError, type FieldProblem } from '../errors.js';
 import type { ObjectTypeSpec } from '../domain/types.js';
 import { fieldSpec } from '../records/object-types.js';
-import type { Condition, StepDefinition, WorkflowDefinition } from '../domain/workflow.js';
+import type { StepDefinition, WorkflowDefinition } from '../domain/workflow.js';
 import { connectorProblems, type ConnectorCatalogue } from './references.js';
+import { compileConditions, isLookup, type CompiledCondition } from './conditions.js';
+import { compileTimeTrigger, strayTimeKeys, type CompiledTimeTrigger } from './time-trigger.js';
 
-export interface CompiledCondition {
-  index: number;
-  name: string;
-  program: CelProgram;
-  /** Fields of `record` it reads (for re-entry rules and the dependency graph). */
-  fieldsRead: string[];
-}
+export type { CompiledCondition, CompiledLookup } from './conditions.js';
 
 export interface CompiledStep {
   definition: StepDefinition;
@@ -40,11 +36,10 @@ export interface CompiledWorkflow {
   objectType: ObjectTypeSpec;
   conditions: CompiledCondition[];
   steps: CompiledStep[];
+  /** An `on: schedule` or `on: date` trigger, resolved (definitions/time-trigger.ts). */
+  time?: CompiledTimeTrigger;
 }
 
-export function conditionSource(condition: Condition): { name?: string; expr: string } {
-  return typeof condition === 'string' ? { expr: condition } : condition;
-}
 
 export interface CompileMeta {
   tenant: string;
@@ -70,18 +65,13 @@ export function compileWorkflow(
     throw validationError([{ file: meta.file, path: '/object', message: `unknown object type "${definition.object}" (known: ${[...types.keys()].join(', ')})` }], 'WORKFLOW_INVALID');
   }
   const scope = new CelScope(objectType);
-  problems.push(...checkTrigger(definition, objectType));
+  const timed = definition.trigger.on === 'schedule' || definition.trigger.on === 'date' ? compileTimeTrigger(definition.trigger, objectType, scope) : undefined;
+  problems.push(...(timed ? timed.problems : checkTrigger(definition, objectType)));
 
-  const conditions: CompiledCondition[] = [];
-  (definition.conditions ?? []).forEach((condition, index) => {
-    const { name, expr } = conditionSource(condition);
-    const path = typeof condition === 'string' ? `/conditions/${index}` : `/conditions/${index}/expr`;
-    const result = scope.compile(expr);
-    if (!result.ok) problems.push({ path, message: `invalid CEL: ${result.error}` });
-    else if (result.program.resultType !== 'bool' && result.program.resultType !== 'dyn') {
-      problems.push({ path, message: `a condition must be a bool expression, this one returns ${result.program.resultType}` });
-    } else conditions.push({ index, name: name ?? expr, program: result.program, fieldsRead: fieldsRead(result.program.ast) });
-  });
+  // CEL checks and lookups (definitions/conditions.ts); steps also see the lookups' answers.
+  const { problems: conditionProblems, conditions } = compileConditions(definition, { types, objectType, scope, tenant: meta.tenant, connectors: meta.connectors });
+  problems.push(...conditionProblems);
+  const stepScope = (definition.conditions ?? []).some(isLookup) ? new CelScope(objectType, { lookups: 'map<string, dyn>' }) : scope;
 
   const compileStep = (step: StepDefinition, path: string): CompiledStep | undefined => {
     const action = actionSpec(step.type);
@@ -89,12 +79,12 @@ export function compileWorkflow(
       problems.push({ path: `${path}/type`, message: `unknown action type "${step.type}" (known: ${ACTION_SPECS.map((a) => a.type).join(', ')})` });
       return undefined;
     }
-    const result = action.compile(step, { types, objectType, scope, path });
+    const result = action.compile(step, { types, objectType, scope: stepScope, path });
     problems.push(...result.problems);
     if (meta.connectors) problems.push(...connectorProblems(action, step.connector, meta.connectors, meta.tenant, path));
     let when: CelProgram | undefined;
     if (step.when) {
-      const w = scope.compile(step.when);
+      const w = stepScope.compile(step.when);
       if (!w.ok) problems.push({ path: `${path}/when`, message: `invalid CEL: ${w.error}` });
       else when = w.program;
     }
@@ -115,13 +105,14 @@ export function compileWorkflow(
   if (problems.length > 0) {
     throw validationError(problems.map((p) => ({ ...p, file: meta.file })), 'WORKFLOW_INVALID');
   }
-  return { tenant: meta.tenant, id: definition.id, version: meta.version, definition, objectType, conditions, steps };
+  return { tenant: meta.tenant, id: definition.id, version: meta.version, definition, objectType, conditions, steps, time: timed?.compiled };
 }
 
 function checkTrigger(definition: WorkflowDefinition, type: ObjectTypeSpec): FieldProblem[] {
   const trigger = definition.trigger;
   const problems: FieldProblem[] = [];
   const hasField = (field: string): boolean => field === 'id' || fieldSpec(type, field) !== undefined;
+  problems.push(...strayTimeKeys(trigger));
   if (trigger.on === 'field_changed') {
     if (!trigger.field) problems.push({ path: '/trigger/field', message: 'field_changed needs the field it watches' });
     else if (!hasField(trigger.field)) problems.push({ path: '/trigger/field', message: `unknown field "${trigger.field}" for object type ${type.name}` });
@@ -139,7 +130,7 @@ function checkTrigger(definition: WorkflowDefinition, type: ObjectTypeSpec): Fie
       }
     }
   } else {
-    for (const key of ['field', 'from', 'to'] as const) {
+    for (const key of ['field', 'from', 'to', 'on_create'] as const) {
       if (trigger[key] !== undefined) problems.push({ path: `/trigger/${key}`, message: `"${key}" only applies to on: field_changed` });
     }
   }

@@ -4,7 +4,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { TSchema } from '@sinclair/typebox';
 import { validationError, type FieldProblem } from '../errors.js';
 import { WorkflowShapeSchema, type WorkflowDefinition } from '../domain/workflow.js';
-import { STEP_SCHEMAS } from './schema.js';
+import { LOOKUP_CONDITION_SCHEMA, STEP_SCHEMAS } from './schema.js';
 import { parseYamlText } from './yaml-text.js';
 
 /** Parses YAML or JSON text (JSON is YAML) into a plain value, or throws WORKFLOW_INVALID. */
@@ -34,7 +34,7 @@ function describeError(message: string, schema: TSchema, value: unknown): string
 
 /** Checks the definition's shape; returns it typed, or throws WORKFLOW_INVALID with every problem. */
 export function validateDefinitionShape(value: unknown, file?: string): WorkflowDefinition {
-  const problems = schemaProblems(WorkflowShapeSchema, value, '', file);
+  const problems = withLookupProblems(schemaProblems(WorkflowShapeSchema, value, '', file), value, file);
   if (problems.length === 0) {
     const def = value as WorkflowDefinition;
     def.actions.forEach((step, index) => {
@@ -63,4 +63,23 @@ export function validateDefinitionShape(value: unknown, file?: string): Workflow
   }
   if (problems.length > 0) throw validationError(problems, 'WORKFLOW_INVALID');
   return value as WorkflowDefinition;
+}
+
+/**
+ * A condition with a `lookup` key is checked against the lookup schema itself: the union's own
+ * error ("Expected union value" at the condition) would not say which key is wrong.
+ */
+function withLookupProblems(problems: FieldProblem[], value: unknown, file?: string): FieldProblem[] {
+  const conditions = (value as { conditions?: unknown } | null)?.conditions;
+  if (!Array.isArray(conditions)) return problems;
+  const out = [...problems];
+  conditions.forEach((condition: unknown, index) => {
+    if (typeof condition !== 'object' || condition === null || !Object.hasOwn(condition, 'lookup')) return;
+    const at = `/conditions/${index}`;
+    const own = schemaProblems(LOOKUP_CONDITION_SCHEMA, condition, at, file);
+    const vague = out.findIndex((p) => p.path === at);
+    if (vague >= 0) out.splice(vague, 1);
+    out.push(...own.filter((p) => !out.some((q) => q.path === p.path)));
+  });
+  return out;
 }

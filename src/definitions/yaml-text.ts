@@ -33,7 +33,7 @@ export function parseYamlText(text: string): YamlResult {
   if (tokens.some((token) => tokenDepth(token, MAX_YAML_DEPTH) > MAX_YAML_DEPTH)) return tooDeep();
   const doc = compose(tokens, text.length);
   if (doc.errors.length > 0) {
-    return { ok: false, problems: doc.errors.map((e) => `line ${lines.linePos(e.pos[0]).line}: ${e.message.split('\n')[0] ?? e.message}`) };
+    return { ok: false, problems: doc.errors.map((e) => `${where(lines, e.pos[0])}: ${e.message.split('\n')[0] ?? e.message}`) };
   }
   try {
     return { ok: true, value: doc.toJS({ maxAliasCount: MAX_YAML_ALIAS_COUNT }) as unknown };
@@ -85,6 +85,12 @@ function tokenDepth(root: CST.Token, limit: number): number {
     }
   }
   return max;
+}
+
+/** "line 3, column 7" (both 1-based, as editors count) for an offset into the text. */
+function where(lines: LineCounter, offset: number): string {
+  const { line, col } = lines.linePos(offset);
+  return `line ${line}, column ${col}`;
 }
 
 function aliasMessage(message: string): string {

@@ -82,7 +82,9 @@ export type ExecutionStatus =
   | 'succeeded'
   | 'failed'
   | 'skipped'
-  | 'cancelled';
+  | 'cancelled'
+  /** Held by a pause or an emergency stop (not final): no claim takes it until it is resumed. */
+  | 'paused';
 
 
 /** 'workflow' runs a whole workflow version; 'step' runs one async step on its own. */
@@ -132,16 +134,28 @@ export interface ExecutionRow {
    * alone; at worker.maxLeaseExpiries the sweeper dead-letters it (poison-pill containment).
    */
   leaseExpiries: number;
+  /** Asked of a running execution's worker, done at its next commit: pause it, or cancel it (store/stops.ts). */
+  stopRequest: 'pause' | 'cancel' | null;
+  /** Who paused (while 'paused') or cancelled it (invariant 9: every cancel names its actor). */
+  stoppedBy: string | null;
+  /** Why it was paused or cancelled, as the one who did it said. */
+  stopReason: string | null;
 }
 
 export type NewExecution = Omit<
   ExecutionRow,
   'status' | 'attempt' | 'leaseUntil' | 'workerId' | 'reason' | 'startedAt' | 'finishedAt' | 'leaseExpiries' | 'occurrenceKind'
+  | 'stopRequest' | 'stoppedBy' | 'stopReason'
 > & {
   /** Default 'record_change'. */
   occurrenceKind?: OccurrenceKind;
-  /** 'skipped' records an execution a loop guard stopped before it could run (invariant 6). */
-  status?: 'queued' | 'skipped';
+  /**
+   * 'skipped' records an execution a loop guard stopped before it could run (invariant 6);
+   * 'paused', one queued while a hold covers its workflow (with stoppedBy and stopReason).
+   */
+  status?: 'queued' | 'skipped' | 'paused';
+  stoppedBy?: string | null;
+  stopReason?: string | null;
   reason?: string | null;
   finishedAt?: number | null;
 };
@@ -235,4 +249,6 @@ export interface ObjectTypeSpec {
   name: string;
   fields: Record<string, FieldSpec>;
   rules: ValidationRule[];
+  /** Fields with an expression index in the store (config `objects.<type>.indexes`). */
+  indexes?: string[];
 }

@@ -95,6 +95,8 @@ export class BatchRunner {
     // An execution without a record (recordType '') has no record to decide on here: the runner's.
     if (exec.kind !== 'workflow' || exec.recordType === '') return handOn();
     const wf = await this.deps.catalog.version(exec.tenant, exec.workflowId, exec.version);
+    // A lookup condition calls out: never inside the batch's transaction, so the runner checks them all.
+    if (wf.conditions.some((c) => c.lookup)) return handOn();
     // Waiting on an open breaker and running its probes are the runner's job.
     if (!(await this.deps.breakers.isClosed(exec.tenant, `workflow:${wf.id}`, this.deps.workflowBreaker))) return handOn();
     const input = { kind: exec.kind, stepId: exec.stepId, steps: wf.steps, checkpoints: ctx.steps, now: this.deps.clock.now() };

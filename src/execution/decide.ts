@@ -6,7 +6,8 @@
 import type { FailureClass } from '../failures/action-failures.js';
 import type { CompiledStep } from '../definitions/compile.js';
 import type { StepRow } from '../domain/types.js';
-import { retryDelay } from '../failures/retry-policy.js';
+import { retryDelay, type RetryPolicy } from '../failures/retry-policy.js';
+import { LOOKUP_CHECKPOINT_PREFIX } from '../definitions/conditions.js';
 
 /** What the decision core needs to know about an execution at this moment. */
 export interface DecisionInput {
@@ -18,8 +19,11 @@ export interface DecisionInput {
   checkpoints: readonly Pick<StepRow, 'stepId' | 'status'>[];
   /** The workflow breaker's verdict; undefined when the caller has not asked it (step jobs). */
   breaker?: { allowed: boolean; retryAt?: number; key: string };
-  /** Outcome of the conditions when checked in this run: undefined while not yet checked. */
-  conditions?: { pass: true } | { pass: false; reason: string; failure?: { stepId: string; code: string } };
+  /**
+   * Outcome of the conditions when checked in this run: undefined while not yet checked. `retryAt`:
+   * a lookup failed and is retried then (its attempt is recorded); `failure`: it failed for good.
+   */
+  conditions?: { pass: true } | { pass: false; reason: string; failure?: { stepId: string; code: string }; retryAt?: number };
   now: number;
 }
 
@@ -47,10 +51,14 @@ export function nextMove(input: DecisionInput): Move {
   // A failed step is not done: a dead-letter replay runs it again; every other checkpoint stands.
   const done = new Set(input.checkpoints.filter((s) => s.status !== 'failed').map((s) => s.stepId));
   // Conditions gate a workflow's first step only: once a step checkpointed, a resumed run goes on.
-  if (input.kind === 'workflow' && done.size === 0) {
+  // A lookup's checkpoint is not a step: it caches the lookup's answer for the conditions' next check.
+  if (input.kind === 'workflow' && ![...done].some((id) => !id.startsWith(LOOKUP_CHECKPOINT_PREFIX))) {
     if (!input.conditions) return { kind: 'check-conditions' };
     const c = input.conditions;
-    if (!c.pass) return c.failure ? { kind: 'dead-letter', reason: c.reason, ...c.failure } : { kind: 'skip', reason: c.reason };
+    if (!c.pass) {
+      if (c.failure) return { kind: 'dead-letter', reason: c.reason, ...c.failure };
+      return c.retryAt !== undefined ? { kind: 'wait', runAt: c.retryAt, reason: c.reason } : { kind: 'skip', reason: c.reason };
+    }
   }
   const steps = input.kind === 'step' ? input.steps.filter((s) => s.definition.id === input.stepId) : input.steps;
   for (const [index, step] of steps.entries()) {
@@ -87,4 +95,19 @@ export function stepFailure(step: CompiledStep, failure: FailureClass, failedAtt
     code: failure.code,
     reason: `step ${step.definition.id} failed after ${failedAttempt} attempt(s)${tried}: ${failure.code}: ${failure.message}`,
   };
+}
+
+/**
+ * A lookup condition that failed on its `failedAttempt`-th try: retried as a step is (its retry
+ * policy, retryable failures only, honouring Retry-After), else the execution is dead-lettered (a
+ * lookup has no fallbacks). An open breaker or a rate limit never gets here: they only wait.
+ */
+export function afterLookupFailure(
+  lookup: { name: string; retry: RetryPolicy }, stepId: string, failure: FailureClass, failedAttempt: number, now: number, random: () => number,
+): { kind: 'retry'; runAt: number; reason: string } | { kind: 'dead-letter'; stepId: string; code: string; reason: string } {
+  const delay = failure.retryable ? retryDelay(lookup.retry, failedAttempt, random, failure.retryAfterMs) : undefined;
+  if (delay !== undefined) {
+    return { kind: 'retry', runAt: now + delay, reason: `lookup ${lookup.name} attempt ${failedAttempt} of ${lookup.retry.attempts} failed (${failure.code}): ${failure.message}; retrying` };
+  }
+  return { kind: 'dead-letter', stepId, code: failure.code, reason: `lookup ${lookup.name} failed after ${failedAttempt} attempt(s): ${failure.code}: ${failure.message}` };
 }

@@ -5,6 +5,8 @@ import type { CelContext } from '../conditions/cel.js';
 import type { WriteCommand } from '../services/write-path.js';
 import type { ChangeRow, ExecutionRow, Json, RecordData, StepRow } from '../domain/types.js';
 import { idempotencyKey, writeOrigin } from './execution-facts.js';
+import { LOOKUP_CHECKPOINT_PREFIX } from '../definitions/conditions.js';
+import { answerOf } from './lookups.js';
 
 /** Outputs of succeeded checkpoints by step id (`steps` in later steps' CEL); parents' first. */
 export function stepOutputs(...checkpoints: readonly StepRow[][]): Record<string, Json> {
@@ -16,13 +18,26 @@ export function currentRecordData(change: ChangeRow | undefined, stored: RecordD
   return change?.operation === 'deleted' ? (change.before ?? {}) : stored;
 }
 
+/**
+ * `outputs` holds lookup answers too (checkpoints `lookup:<name>`): expressions see those as
+ * `lookups.<name>` (the response body), and the steps' own outputs as `steps`.
+ */
 export function celContextFor(exec: ExecutionRow, change: ChangeRow | undefined, record: RecordData, outputs: Record<string, Json>, now: number): CelContext {
+  let steps = outputs;
+  const lookups: Record<string, Json> = {};
+  for (const [id, output] of Object.entries(outputs)) {
+    if (!id.startsWith(LOOKUP_CHECKPOINT_PREFIX)) continue;
+    if (steps === outputs) steps = { ...outputs };
+    delete steps[id];
+    lookups[id.slice(LOOKUP_CHECKPOINT_PREFIX.length)] = answerOf(output);
+  }
   return {
     record: { ...record, id: exec.recordId },
     previous: change?.before ? { ...change.before, id: exec.recordId } : {},
     changed: change?.changedFields ?? [],
     now,
-    steps: outputs,
+    steps,
+    lookups,
   };
 }
 

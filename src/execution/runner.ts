@@ -10,7 +10,7 @@ import type { StepContext } from '../actions/types.js';
 import type { Clock } from '../clock.js';
 import type { CelContext } from '../conditions/cel.js';
 import { ExpressionBudgetError } from '../conditions/expression-errors.js';
-import type { ConditionStats } from '../conditions/ordering.js';
+import type { SharedConditionStats } from './condition-stats.js';
 import type { CompiledStep, CompiledWorkflow } from '../definitions/compile.js';
 import { isSwitchyardError, StaleLeaseError } from '../errors.js';
 import type { Alerts } from '../observability/alerts.js';
@@ -24,10 +24,15 @@ import type { Breakers } from './breakers.js';
 import type { BreakerConfig } from '../failures/circuit-breaker.js';
 import { callExternal } from './external-call.js';
 import { deadLetterAlert, idempotencyKey, opsTask, writeOrigin } from './execution-facts.js';
-import { checkConditions, type ConditionOutcome } from './condition-check.js';
+import { checkConditions, checkConditionsWithLookups, type ConditionOutcome } from './condition-check.js';
+import { performLookup } from './lookups.js';
 import { afterFailure, nextMove, stepFailure } from './decide.js';
 import { celContextFor, currentRecordData, stepOutputs } from './run-context.js';
 import { Requeue, StepFailed } from './step-outcome.js';
+import { Stopped, stoppedUpdate } from './stop.js';
+import type { ExecutionUpdate } from '../store/port.js';
+import type { StopRequest } from '../store/stops.js';
+import type { Requeued } from './stop.js';
 
 export interface RunnerDeps {
   store: Store;
@@ -35,7 +40,7 @@ export interface RunnerDeps {
   clock: Clock;
   events: EngineEvents;
   writeDeps: WriteDeps;
-  conditionStats: ConditionStats;
+  conditionStats: SharedConditionStats;
   breakers: Breakers;
   alerts: Alerts;
   limiter: RateLimiter;
@@ -121,6 +126,11 @@ export class ExecutionRunner {
       this.deps.events.emit('lease:lost', state.exec.id);
       return;
     }
+    if (error instanceof Stopped) {
+      // Paused or cancelled at a commit, in that commit's transaction (stop.ts).
+      this.deps.events.emit('execution:finished', state.exec, error.update.status, error.update.reason ?? null);
+      return;
+    }
     try {
       if (error instanceof Requeue) return await this.finish(state, 'queued', error.reason, error.runAt, error.waitingOn);
       if (error instanceof StepFailed) return await this.deadLetter(state, error.message, { stepId: error.stepId, code: error.code });
@@ -146,11 +156,16 @@ export class ExecutionRunner {
     return { change, checkpoints, earlier };
   }
 
-  /** Conditions on the record as it is now (condition-check.ts). */
+  /** Conditions on the record as it is now (condition-check.ts), lookups performed here (lookups.ts). */
   private async checkConditions(state: RunState): Promise<ConditionOutcome> {
     const record = await this.currentData(state.exec, state.change);
     if (!record) return { pass: false, reason: 'the record no longer exists' };
-    return checkConditions(state.wf, this.celContext(state, record), this.deps.conditionStats);
+    const { wf } = state;
+    await this.deps.conditionStats.prepare(wf.tenant, wf.id);
+    const cel = this.celContext(state, record);
+    if (!wf.conditions.some((c) => c.lookup)) return checkConditions(wf, cel, this.deps.conditionStats);
+    const run = { exec: state.exec, lease: state.lease, outputs: state.outputs, cel, signal: state.signal };
+    return checkConditionsWithLookups(wf, cel, this.deps.conditionStats, (_condition, lookup) => performLookup(this.deps, run, lookup));
   }
 
   /**
@@ -201,22 +216,24 @@ export class ExecutionRunner {
       const call = await callExternal(this.deps, step.action, step.compiled, this.stepContext(state, key, cel), step.timeoutMs);
       if (call.ok) {
         const output: Json = { ...via, result: call.result, ...(call.fromLedger ? { ledger: true } : {}) };
-        await this.deps.store.transaction(async (tx) => {
-          await tx.checkLease(state.lease);
+        const stopped = await this.deps.store.transaction(async (tx) => {
+          const stop = await tx.checkLease(state.lease);
           if (!call.fromLedger) {
             await tx.saveEffect({ tenant: state.exec.tenant, key: idempotencyKey(state.exec, key), executionId: state.exec.id, stepId: base.stepId, action: step.action.type, result: call.result, at: this.deps.clock.now() });
           }
           await tx.saveStep({ ...base, status: 'succeeded', output, error: null, finishedAt: this.deps.clock.now() });
-          if (last) await this.finishIn(tx, state);
+          if (last) return void (await this.finishIn(tx, state)); // done: nothing left to stop
+          return stop && (await this.stopIn(tx, state, stop));
         });
         state.outputs[base.stepId] = output;
         this.deps.events.emit('step:finished', state.exec, { ...base, status: 'succeeded', output: call.result, error: null, finishedAt: this.deps.clock.now() });
+        if (stopped) throw new Stopped(stopped);
         return undefined;
       }
       await this.recordAttempt(state, base, step, call.failure, startedAt);
       return call.failure;
     } catch (error) {
-      if (error instanceof StaleLeaseError || error instanceof Requeue || (isSwitchyardError(error) && error.retryable)) throw error;
+      if (error instanceof StaleLeaseError || error instanceof Requeue || error instanceof Stopped || (isSwitchyardError(error) && error.retryable)) throw error;
       const failure = isSwitchyardError(error)
         ? { retryable: false, code: error.code, message: error.message }
         : classifyFailure(error);
@@ -226,13 +243,23 @@ export class ExecutionRunner {
   }
 
   private async recordAttempt(state: RunState, base: StepBase, step: CompiledStep, failure: FailureClass, startedAt: number): Promise<void> {
-    await this.deps.store.transaction(async (tx) => {
-      await tx.checkLease(state.lease);
+    const stopped = await this.deps.store.transaction(async (tx) => {
+      const stop = await tx.checkLease(state.lease);
       await tx.recordAttempt({
         executionId: state.exec.id, stepId: base.stepId, attempt: state.lease.attempt, action: step.action.type,
         error: failure.message, code: failure.code, retryable: failure.retryable, startedAt, finishedAt: this.deps.clock.now(),
       });
+      // Asked to stop: the failed try is recorded; a resumed execution retries it as it would have.
+      return stop && (await this.stopIn(tx, state, stop));
     });
+    if (stopped) throw new Stopped(stopped);
+  }
+
+  /** Carries out a stop request inside the transaction that learnt of it (stop.ts). */
+  private async stopIn(tx: StoreTx, state: RunState, stop: StopRequest, requeued?: Requeued): Promise<ExecutionUpdate> {
+    const update = stoppedUpdate(stop, this.deps.clock.now(), requeued);
+    await tx.finishExecution(state.lease, update);
+    return update;
   }
 
   /** Plans and applies a data step's writes with its checkpoint, in one transaction. */
@@ -243,8 +270,10 @@ export class ExecutionRunner {
     for (let retry = 0; ; retry++) {
       const catalog = this.deps.catalog.cached(exec.tenant) ?? (await this.deps.catalog.forTenant(exec.tenant));
       try {
-        const { value: output, outbox } = await transact(this.deps.store, async (tx, outbox) => {
-          await tx.checkLease(state.lease);
+        const { value: outcome, outbox } = await transact(this.deps.store, async (tx, outbox): Promise<{ output: Json } | { stopped: ExecutionUpdate }> => {
+          const stop = await tx.checkLease(state.lease);
+          // Asked to stop before this step's writes: none are made (on resume the step runs then).
+          if (stop) return { stopped: await this.stopIn(tx, state, stop) };
           const current = await tx.getRecordForUpdate(exec.tenant, exec.recordType, exec.recordId);
           const cel = this.celContext(state, current?.data ?? state.change?.before ?? {});
           const writes = action.plan(step.compiled, this.stepContext(state, key, cel));
@@ -261,12 +290,13 @@ export class ExecutionRunner {
           const output: Json = { ...(key === base.stepId ? {} : { via: key }), writes: results };
           await tx.saveStep({ ...base, status: 'succeeded', output, error: null, finishedAt: this.deps.clock.now() });
           if (last) await this.finishIn(tx, state);
-          return output;
+          return { output };
         });
         // The outbox wakes workers (in every process) only when the writes queued executions: a
         // wake-up that finds nothing new costs each worker a claim round trip.
         await outbox.flush(this.deps);
-        return output;
+        if ('stopped' in outcome) throw new Stopped(outcome.stopped);
+        return outcome.output;
       } catch (error) {
         if (!(error instanceof CatalogStaleError) || retry >= 5) throw error;
         await this.deps.catalog.forTenant(exec.tenant, true);
@@ -280,31 +310,48 @@ export class ExecutionRunner {
     const jobId = idempotencyKey(exec, step.definition.id);
     const now = this.deps.clock.now();
     const row: StepRow = { ...base, status: 'enqueued', output: { job: jobId }, error: null, finishedAt: now };
-    await this.deps.store.transaction(async (tx) => {
-      await tx.checkLease(state.lease);
+    const stopped = await this.deps.store.transaction(async (tx) => {
+      const stop = await tx.checkLease(state.lease);
+      if (stop) return this.stopIn(tx, state, stop); // the job is not queued; on resume this step runs again
       await tx.insertExecutions([{
         id: jobId, tenant: exec.tenant, kind: 'step', workflowId: exec.workflowId, version: exec.version, triggerKey: exec.triggerKey, occurrenceKind: exec.occurrenceKind,
         stepId: step.definition.id, parentId: exec.id, recordType: exec.recordType, recordId: exec.recordId, lane: exec.lane,
         runAt: now, rootChangeId: exec.rootChangeId, depth: exec.depth, input: exec.input, createdAt: now,
       }]);
       await tx.saveStep(row);
+      return undefined;
     });
+    if (stopped) throw new Stopped(stopped);
     this.deps.events.emit('step:finished', exec, row);
     await this.deps.store.notifyQueued();
   }
 
   private async checkpoint(state: RunState, row: StepRow): Promise<void> {
-    await this.deps.store.transaction(async (tx) => {
-      await tx.checkLease(state.lease);
+    const stopped = await this.deps.store.transaction(async (tx) => {
+      const stop = await tx.checkLease(state.lease);
       await tx.saveStep(row);
+      // A step that failed for good dead-letters the execution next: that outcome stands.
+      return stop && row.status !== 'failed' ? this.stopIn(tx, state, stop) : undefined;
     });
     this.deps.events.emit('step:finished', state.exec, row);
+    if (stopped) throw new Stopped(stopped);
   }
 
   private async finish(state: RunState, status: ExecutionStatus, reason: string | null, runAt?: number, waitingOn?: string): Promise<void> {
     const finishedAt = status === 'queued' ? null : this.deps.clock.now();
-    await this.deps.store.transaction((tx) => tx.finishExecution(state.lease, { status, reason, finishedAt, runAt, waitingOn }));
-    await this.afterFinish(state, status, reason);
+    const update = await this.deps.store.transaction(async (tx): Promise<ExecutionUpdate> => {
+      const queued = { status, reason, finishedAt, runAt, waitingOn };
+      if (status !== 'queued') {
+        await tx.finishExecution(state.lease, queued);
+        return queued;
+      }
+      // A requeue is a commit like any other: a stop asked meanwhile is carried out instead (stop.ts).
+      const stop = await tx.checkLease(state.lease);
+      if (stop) return this.stopIn(tx, state, stop, { runAt: runAt ?? this.deps.clock.now(), reason, waitingOn });
+      await tx.finishExecution(state.lease, queued);
+      return queued;
+    });
+    await this.afterFinish(state, update.status, update.reason ?? null);
   }
 
   /** Ends the execution as succeeded inside the transaction of its last checkpoint. */

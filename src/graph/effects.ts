@@ -2,6 +2,7 @@
 // its data steps update, create or delete, with the values when they are statically known).
 // Pure: CEL is compiled only to get at its AST; nothing is evaluated.
 import { CelScope, fieldsRead, literalValue } from '../conditions/cel.js';
+import { conditionExpressions } from '../definitions/conditions.js';
 import type { StepDefinition, WorkflowDefinition } from '../domain/workflow.js';
 import { sameValue } from '../records/change-set.js';
 import type { Json, ObjectTypeSpec } from '../domain/types.js';
@@ -29,7 +30,7 @@ export class ScopeCache {
 
 export function workflowReads(def: WorkflowDefinition, scopes: ScopeCache): WorkflowReads {
   const t = def.trigger;
-  const sources: unknown[] = (def.conditions ?? []).map((c) => (typeof c === 'string' ? c : c.expr));
+  const sources: unknown[] = (def.conditions ?? []).flatMap(conditionExpressions);
   for (const step of def.actions) if (step.when) sources.push(step.when);
   const record = new Set<string>();
   const previous = new Set<string>();
@@ -39,7 +40,7 @@ export function workflowReads(def: WorkflowDefinition, scopes: ScopeCache): Work
     for (const f of fieldsRead(ast, 'record')) record.add(f);
     for (const f of fieldsRead(ast, 'previous')) previous.add(f);
   }
-  const triggerFields = t.on === 'field_changed' ? (t.field ? [t.field] : []) : t.on === 'updated' ? [...(t.fields ?? [])] : [];
+  const triggerFields = t.on === 'field_changed' || t.on === 'date' ? (t.field ? [t.field] : []) : t.on === 'updated' ? [...(t.fields ?? [])] : [];
   const reads: WorkflowReads = {
     object: def.object,
     operation: t.on,
@@ -50,6 +51,7 @@ export function workflowReads(def: WorkflowDefinition, scopes: ScopeCache): Work
   // `from`/`to` only mean something on field_changed, which is also all the runtime looks at.
   if (t.on === 'field_changed' && t.from !== undefined) reads.from = t.from;
   if (t.on === 'field_changed' && t.to !== undefined) reads.to = t.to;
+  if (t.on === 'field_changed' && t.on_create === false) reads.updatesOnly = true;
   return reads;
 }
 

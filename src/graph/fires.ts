@@ -26,6 +26,10 @@ export function fireCauses(write: RecordWrite, target: WorkflowReads): FireCause
       return write.kind === 'update' ? updatedCauses(write, target) : [];
     case 'field_changed':
       return fieldChangedCauses(write, target);
+    case 'schedule':
+      return [];
+    case 'date':
+      return dateCauses(write, target);
   }
 }
 
@@ -44,7 +48,7 @@ function updatedCauses(write: RecordWrite, target: WorkflowReads): FireCause[] {
 function fieldChangedCauses(write: RecordWrite, target: WorkflowReads): FireCause[] {
   const obj = write.object;
   const field = target.triggerFields[0];
-  if (field === undefined || write.kind === 'delete') return [];
+  if (field === undefined || write.kind === 'delete' || (write.kind === 'create' && target.updatesOnly)) return [];
   const trigger = `fires on ${obj}.${field} changed${fromToText(target)}`;
   if (write.kind === 'create' && field === 'id') {
     // A new record gets an id; whatever it is, it was null before.
@@ -86,4 +90,18 @@ function fromToText(t: WorkflowReads): string {
   const from = t.from !== undefined ? ` from ${JSON.stringify(t.from)}` : '';
   const to = t.to !== undefined ? ` to ${JSON.stringify(t.to)}` : '';
   return `${from}${to}`;
+}
+
+/**
+ * A relative-date timer fires later, at a time its anchor sets: a write that sets the anchor field
+ * (or, for `after: created`, creates the record) schedules the fire, so it is an edge all the same
+ * (an `offset: 0d` loop would otherwise pass deploy and run for ever, one timer at a time).
+ */
+function dateCauses(write: RecordWrite, target: WorkflowReads): FireCause[] {
+  const obj = write.object;
+  const field = target.triggerFields[0];
+  if (write.kind === 'delete') return [];
+  if (field === undefined) return write.kind === 'create' ? [{ via: `${obj} created`, write: `creates a ${obj}`, trigger: `fires some time after a ${obj} is created` }] : [];
+  const w = write.fields.find((f) => f.field === field);
+  return w ? [{ via: `${obj}.${field}`, write: `sets ${obj}.${field}${valuesText(w)}`, trigger: `fires at a time relative to ${obj}.${field}` }] : [];
 }

@@ -31,6 +31,10 @@ export function triggerSummary(node: GraphNode): string {
       const to = r.to !== undefined ? ` to ${JSON.stringify(r.to)}` : '';
       return `${r.object}.${r.triggerFields[0] ?? '?'} changed${from}${to}`;
     }
+    case 'schedule':
+      return 'a schedule';
+    case 'date':
+      return r.triggerFields.length === 0 ? `a time after ${r.object} created` : `a time relative to ${r.object}.${r.triggerFields[0] ?? '?'}`;
   }
 }
 

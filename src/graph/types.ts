@@ -2,7 +2,8 @@
 // dashboard can show the same report and tests can compare it.
 import type { Json } from '../domain/types.js';
 
-export type TriggerOperation = 'created' | 'updated' | 'deleted' | 'field_changed';
+/** 'schedule' is fired by the clock only; 'date' by the clock, at a time a write to its anchor sets. */
+export type TriggerOperation = 'created' | 'updated' | 'deleted' | 'field_changed' | 'schedule' | 'date';
 
 /** What a workflow listens to and what its conditions look at. */
 export interface WorkflowReads {
@@ -12,6 +13,8 @@ export interface WorkflowReads {
   triggerFields: string[];
   from?: Json;
   to?: Json;
+  /** field_changed with `on_create: false`: a create does not fire it. */
+  updatesOnly?: true;
   /** Fields of `record` its conditions and step `when`s read. */
   conditionFields: string[];
   /** Fields of `previous` they read. */

@@ -1,6 +1,6 @@
 // Object types: the built-in CRM types plus custom ones declared in config, with typed fields and
 // validation rules. Pure: validation takes data and returns problems.
-import type { FieldProblem } from '../errors.js';
+import { validationError, type FieldProblem } from '../errors.js';
 import type { FieldSpec, Json, ObjectTypeSpec, RecordData, ValidationRule } from '../domain/types.js';
 
 const s = (extra: Partial<FieldSpec> = {}): FieldSpec => ({ type: 'string', ...extra });
@@ -50,18 +50,30 @@ export const BUILT_IN_TYPES: Record<string, Omit<ObjectTypeSpec, 'name'>> = {
 export interface ObjectTypeConfig {
   fields?: Record<string, FieldSpec>;
   rules?: ValidationRule[];
+  /** Fields to index in the store (list filters and sorts on them use the index). */
+  indexes?: string[];
 }
 
-/** Merges built-ins with config: config fields extend (or override) a built-in's fields. */
-export function resolveObjectTypes(config: Record<string, ObjectTypeConfig> = {}): Map<string, ObjectTypeSpec> {
+/**
+ * Merges built-ins with config: config fields extend (or override) a built-in's fields. An index
+ * on a field the type does not declare is a CONFIG_INVALID naming it (and `file`, when given).
+ */
+export function resolveObjectTypes(config: Record<string, ObjectTypeConfig> = {}, file?: string): Map<string, ObjectTypeSpec> {
   const types = new Map<string, ObjectTypeSpec>();
   for (const [name, spec] of Object.entries(BUILT_IN_TYPES)) {
     types.set(name, { name, fields: { ...spec.fields }, rules: [...spec.rules] });
   }
+  const problems: FieldProblem[] = [];
   for (const [name, spec] of Object.entries(config)) {
     const base = types.get(name) ?? { name, fields: {}, rules: [] };
-    types.set(name, { name, fields: { ...base.fields, ...spec.fields }, rules: [...base.rules, ...(spec.rules ?? [])] });
+    const merged: ObjectTypeSpec = { name, fields: { ...base.fields, ...spec.fields }, rules: [...base.rules, ...(spec.rules ?? [])] };
+    spec.indexes?.forEach((field, i) => {
+      if (!fieldSpec(merged, field)) problems.push({ file, path: `/objects/${name}/indexes/${i}`, message: `${name} has no field "${field}" to index` });
+    });
+    if (spec.indexes && spec.indexes.length > 0) merged.indexes = [...new Set(spec.indexes)];
+    types.set(name, merged);
   }
+  if (problems.length > 0) throw validationError(problems, 'CONFIG_INVALID');
   return types;
 }
 

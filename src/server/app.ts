@@ -3,14 +3,21 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Engine } from '../engine.js';
 import { MAX_YAML_TEXT } from '../definitions/yaml-text.js';
-import { isPublicRoute, tenantOf, tokenTenant } from './auth.js';
+import { authenticate, authorize, declareAccess, isPublicRoute, NO_TOKEN, tokenGrant, type RouteAccess } from './auth.js';
+import type { ApiToken } from '../domain/access.js';
 import { BODY_LIMIT_BYTES, MAX_PARAM_LENGTH, pathOnly, sendProblem } from './problem.js';
+import { rejectUnknownQueryParameters } from './query-parameters.js';
 import { executionRoutes } from './routes/executions.js';
+import { stopRoutes } from './routes/stops.js';
 import { operationsRoutes } from './routes/operations.js';
 import { healthRoutes } from './routes/health.js';
 import { dashboardRoutes } from '../dashboard/routes.js';
 import { recordRoutes } from './routes/records.js';
+import { explainRoutes } from './routes/explain.js';
 import { graphRoutes, workflowRoutes } from './routes/workflows.js';
+import { deploymentRoutes } from './routes/deployments.js';
+import { scheduleRoutes } from './routes/schedules.js';
+import { objectTypeRoutes } from './routes/object-types.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -47,12 +54,24 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
   // more to parse than JSON, so its bodies have the parser's own, smaller limit (413 above it).
   app.addContentTypeParser(['application/yaml', 'application/x-yaml', 'text/yaml', 'text/plain'], { parseAs: 'string', bodyLimit: MAX_YAML_TEXT }, (_req, body, done) => done(null, body));
   app.decorateRequest('tenant', '');
+  app.decorateRequest('token', null as unknown as ApiToken); // set on every request by the onRequest hook below
+  // Every route's declared access (public, or the role it needs), collected as routes register.
+  const access: RouteAccess[] = [];
+  app.decorate('routeAccess', access);
+  app.addHook('onRoute', declareAccess(access));
+  rejectUnknownQueryParameters(app);
   // Runs after routing, on the route the router resolved (see auth.ts): every route is
-  // authenticated unless it is declared public. Public routes still learn the caller's tenant
-  // when a valid token is sent (health shows that tenant's counts).
+  // authenticated unless it is declared public, then needs the role it declares (admin when it
+  // declares none). Public routes still learn the caller's tenant when a valid token is sent
+  // (health shows that tenant's counts).
   app.addHook('onRequest', async (request) => {
-    if (isPublicRoute(request)) request.tenant = tokenTenant(request, engine.config.tokens) ?? '';
-    else request.tenant = tenantOf(request, engine.config.tokens);
+    if (isPublicRoute(request)) {
+      request.token = tokenGrant(request, engine.config.tokens) ?? NO_TOKEN;
+    } else {
+      request.token = authenticate(request, engine.config.tokens);
+      authorize(request, request.token);
+    }
+    request.tenant = request.token.tenant;
   });
   app.setErrorHandler((error, request, reply) => sendProblem(request, reply, error));
   app.setNotFoundHandler((request, reply) => sendProblem(request, reply, Object.assign(new Error(`no route for ${request.method} ${pathOnly(request.url)}`), { statusCode: 404 })));
@@ -60,9 +79,14 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
   await app.register(healthRoutes(engine));
   await app.register(dashboardRoutes);
   await app.register(recordRoutes(engine), { prefix: '/v1' });
+  await app.register(explainRoutes(engine), { prefix: '/v1' });
   await app.register(workflowRoutes(engine), { prefix: '/v1' });
   await app.register(graphRoutes(engine), { prefix: '/v1' });
+  await app.register(deploymentRoutes(engine), { prefix: '/v1' });
   await app.register(executionRoutes(engine), { prefix: '/v1' });
+  await app.register(scheduleRoutes(engine), { prefix: '/v1' });
+  await app.register(objectTypeRoutes(engine), { prefix: '/v1' });
+  await app.register(stopRoutes(engine), { prefix: '/v1' });
   await app.register(operationsRoutes(engine), { prefix: '/v1' });
   app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, () => app.swagger());
   await app.ready();

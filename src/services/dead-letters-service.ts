@@ -43,9 +43,10 @@ export class DeadLettersService {
     return moved;
   }
 
-  async discard(tenant: string, selection: Selection): Promise<string[]> {
+  /** Cancels the selected dead letters; `by` (who asked: an API token's name) goes into their reason. */
+  async discard(tenant: string, selection: Selection, by?: string): Promise<string[]> {
     const ids = await this.select(tenant, selection);
-    return this.store.cancelExecutions(tenant, ids, ['failed'], 'discarded from the dead-letter list', this.clock.now());
+    return this.store.cancelExecutions(tenant, ids, ['failed'], `discarded from the dead-letter list${by ? ` by ${by}` : ''}`, this.clock.now());
   }
 
   private async select(tenant: string, selection: Selection): Promise<string[]> {

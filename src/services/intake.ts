@@ -5,10 +5,11 @@
 // - many record writes in one transaction (a chunk of an import): applyWrites
 // - any other occurrence (a manual run today; schedules and events later): submit
 // All of them reach the same matching, loop guard and insert (occurrence-queue.ts).
+import { SwitchyardError } from '../errors.js';
 import type { StoreTx } from '../store/port.js';
 import type { Occurrence } from '../triggers/occurrence.js';
 import type { TenantCatalog } from './catalog.js';
-import { queueOccurrence, type QueueDeps, type Queued } from './occurrence-queue.js';
+import { PendingExecutions, queueOccurrence, type QueueDeps, type Queued } from './occurrence-queue.js';
 import type { Outbox } from './outbox.js';
 import { checkCatalog, writeRecord, type WriteCommand, type WriteDeps, type WriteResult } from './write-path.js';
 
@@ -29,16 +30,62 @@ export async function submit(tx: StoreTx, outbox: Outbox, catalog: TenantCatalog
 }
 
 /**
+ * Many occurrences that are not record writes in one transaction (a scheduler's chunk of due
+ * fires, a fan-out): each tenant's catalog is checked once and the executions they queue are
+ * inserted in one statement (PendingExecutions), each still guarded as if it were alone.
+ * Redelivered keys queue nothing, as with submit. Returns how many executions were new.
+ */
+export async function submitMany(tx: StoreTx, outbox: Outbox, catalogOf: (tenant: string) => TenantCatalog, occurrences: readonly Occurrence[], deps: QueueDeps): Promise<number> {
+  const checked = new Set<string>();
+  const pending = new PendingExecutions();
+  for (const occurrence of occurrences) {
+    if (occurrence.kind === 'record_change') throw new Error('a record change enters through applyWrite, with its record and change');
+    const catalog = catalogOf(occurrence.tenant);
+    if (!checked.has(occurrence.tenant)) {
+      await checkCatalog(tx, catalog, occurrence.tenant);
+      checked.add(occurrence.tenant);
+    }
+    await queueOccurrence(tx, outbox, catalog, occurrence, deps, pending);
+  }
+  return pending.insert(tx, outbox);
+}
+
+/**
  * Many record writes in one transaction: they commit together or not at all, and the outbox
- * gets one wake-up however many executions they queued. The catalog is checked once. A failing
- * command throws and so rolls back the whole transaction; callers that want per-command results
- * run each one in a savepoint (tx.savepoint) themselves.
+ * gets one wake-up however many executions they queued. Set-based where the store allows: the
+ * catalog is checked once, the records are read and locked in one statement, their inserts,
+ * updates and changes are sent together (StoreTx.deferWrites), and the executions they queue are
+ * inserted in one statement (PendingExecutions). Each write is still decided as if it were alone:
+ * writes to one record see each other in order, and a loop guard sees the executions queued before
+ * it. A failing command throws (its index in `index`, its problems' paths under `/<index>`) and so
+ * rolls back the whole transaction; callers that want per-command results run each one in a
+ * savepoint (tx.savepoint) themselves. The caller's transaction should hold nothing else.
  */
 export async function applyWrites(tx: StoreTx, outbox: Outbox, catalog: TenantCatalog, cmds: readonly WriteCommand[], deps: WriteDeps): Promise<WriteResult[]> {
   const tenants = [...new Set(cmds.map((c) => c.tenant))];
   if (tenants.length > 1) throw new Error('applyWrites takes the writes of one tenant (one catalog)');
-  if (tenants[0] !== undefined) await checkCatalog(tx, catalog, tenants[0]);
+  if (tenants[0] === undefined) return [];
+  await checkCatalog(tx, catalog, tenants[0]);
+  await tx.lockRecords(cmds.map((c) => ({ tenant: c.tenant, type: c.type, id: c.id })));
+  tx.deferWrites?.();
+  const pending = new PendingExecutions();
   const results: WriteResult[] = [];
-  for (const cmd of cmds) results.push(await writeRecord(tx, catalog, cmd, deps, outbox));
+  for (const [index, cmd] of cmds.entries()) {
+    try {
+      results.push(await writeRecord(tx, catalog, cmd, deps, outbox, pending));
+    } catch (error) {
+      throw error instanceof SwitchyardError ? inCommand(error, index, cmd) : error;
+    }
+  }
+  await pending.insert(tx, outbox);
   return results;
+}
+
+/** The error of one command of many, saying which one. */
+function inCommand(error: SwitchyardError, index: number, cmd: WriteCommand): SwitchyardError {
+  return new SwitchyardError(error.code, `command ${index} (${cmd.type} ${cmd.id}): ${error.message}`, {
+    problems: error.problems.map((p) => ({ ...p, path: `/${index}${p.path}` })),
+    extra: { ...error.extra, index },
+    cause: error,
+  });
 }

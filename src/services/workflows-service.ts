@@ -10,6 +10,7 @@ import { SwitchyardError } from '../errors.js';
 import type { Json, ObjectTypeSpec, WorkflowRow, WorkflowVersionRow } from '../domain/types.js';
 import type { Store } from '../store/port.js';
 import type { Catalog } from './catalog.js';
+import { syncSchedule } from './timer-sync.js';
 import { analyzeWorkflows, assertNoUnguardedCycles, type GraphReport } from '../graph/index.js';
 
 export interface DeployOptions {
@@ -37,12 +38,12 @@ export class WorkflowsService {
 
   /**
    * Checks a definition fully (shape, CEL, fields, and with a tenant its connectors) without
-   * deploying it.
+   * deploying it, against `types` (default: the configured ones, without any tenant's API types).
    */
-  check(value: unknown, file?: string, tenant?: string): WorkflowDefinition {
+  check(value: unknown, file?: string, tenant?: string, types = this.types): WorkflowDefinition {
     const definition = validateDefinitionShape(value, file);
     const connectors = tenant !== undefined ? this.connectors?.(tenant) : undefined;
-    compileWorkflow(definition, this.types, { tenant: tenant ?? '', version: 0, file, connectors });
+    compileWorkflow(definition, types, { tenant: tenant ?? '', version: 0, file, connectors });
     return definition;
   }
 
@@ -54,7 +55,7 @@ export class WorkflowsService {
   async graph(tenant: string, pending: WorkflowDefinition[] = []): Promise<GraphReport> {
     const byId = new Map((await this.activeDefinitions(tenant)).map((d) => [d.id, d]));
     for (const d of pending) byId.set(d.id, d);
-    return analyzeWorkflows([...byId.values()], this.types, { maxChainDepth: this.maxChainDepth });
+    return analyzeWorkflows([...byId.values()], await this.tenantTypes(tenant), { maxChainDepth: this.maxChainDepth });
   }
 
   async deploy(tenant: string, value: unknown, options: DeployOptions & { expectedId?: string; file?: string } = {}): Promise<DeployResult> {
@@ -67,7 +68,8 @@ export class WorkflowsService {
    * among them and the tenant's active workflows, refuses the whole set (nothing is deployed).
    */
   async deployMany(tenant: string, items: { value: unknown; file?: string }[], options: DeployOptions & { expectedId?: string } = {}): Promise<DeployResult[]> {
-    const definitions = items.map((item) => this.check(item.value, item.file, tenant));
+    const types = await this.tenantTypes(tenant);
+    const definitions = items.map((item) => this.check(item.value, item.file, tenant, types));
     for (const definition of definitions) {
       if (options.expectedId && definition.id !== options.expectedId) {
         throw new SwitchyardError('WORKFLOW_INVALID', `the definition's id "${definition.id}" does not match the URL's "${options.expectedId}"`, {
@@ -77,11 +79,16 @@ export class WorkflowsService {
     }
     if (!options.allowCycles) assertNoUnguardedCycles(await this.graph(tenant, definitions));
     const results: DeployResult[] = [];
-    for (const definition of definitions) results.push(await this.deployChecked(tenant, definition));
+    for (const definition of definitions) results.push(await this.deployChecked(tenant, definition, types));
     return results;
   }
 
-  private async deployChecked(tenant: string, definition: WorkflowDefinition): Promise<DeployResult> {
+  /** The tenant's object types: config's with its API-defined versions on top (catalog.ts). */
+  private async tenantTypes(tenant: string): Promise<Map<string, ObjectTypeSpec>> {
+    return (await this.catalog.forTenant(tenant)).types;
+  }
+
+  private async deployChecked(tenant: string, definition: WorkflowDefinition, types: Map<string, ObjectTypeSpec>): Promise<DeployResult> {
     const hash = hashDefinition(definition);
     const now = this.clock.now();
     const result = await this.store.transaction(async (tx) => {
@@ -95,6 +102,7 @@ export class WorkflowsService {
       await tx.insertWorkflowVersion({ tenant, workflowId: definition.id, version, definition: definition as unknown as Json, hash, createdAt: now });
       await tx.upsertWorkflow({ tenant, workflowId: definition.id, enabled, latestVersion: version, activeVersion: version, updatedAt: now });
       await tx.bumpCatalogRevision(tenant);
+      await syncSchedule(tx, tenant, compileWorkflow(definition, types, { tenant, version }), definition.id, enabled, now);
       return { workflowId: definition.id, version, created: true, enabled };
     });
     await this.catalog.forTenant(tenant, true);
@@ -102,12 +110,16 @@ export class WorkflowsService {
   }
 
   async setEnabled(tenant: string, workflowId: string, enabled: boolean): Promise<WorkflowRow> {
+    const types = await this.tenantTypes(tenant);
     const row = await this.store.transaction(async (tx) => {
       const existing = await tx.getWorkflow(tenant, workflowId);
       if (!existing) throw new SwitchyardError('WORKFLOW_NOT_FOUND', `workflow ${workflowId} does not exist`);
       const updated = { ...existing, enabled, updatedAt: this.clock.now() };
       await tx.upsertWorkflow(updated);
       await tx.bumpCatalogRevision(tenant);
+      const active = await tx.getLatestVersion(tenant, workflowId);
+      const wf = active?.version === updated.activeVersion ? compileWorkflow(active.definition as unknown as WorkflowDefinition, types, { tenant, version: active.version }) : undefined;
+      await syncSchedule(tx, tenant, wf, workflowId, enabled, updated.updatedAt);
       return updated;
     });
     await this.catalog.forTenant(tenant, true);

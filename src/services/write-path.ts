@@ -9,14 +9,14 @@ import type { Clock } from '../clock.js';
 import { SwitchyardError } from '../errors.js';
 import { changedFields } from '../records/change-set.js';
 import { withoutNulls } from '../records/object-types.js';
-import type { RecordValidator } from '../records/validator.js';
 import type { StoreTx } from '../store/port.js';
 import type { Actor, AlertRow, Cause, ChangeRow, Json, RecordData, RecordRow } from '../domain/types.js';
 import { changeOccurrence } from '../triggers/occurrence.js';
 import { CatalogStaleError, type TenantCatalog } from './catalog.js';
 import type { LoopGuard } from './loop-guard.js';
-import { queueOccurrence } from './occurrence-queue.js';
+import { queueOccurrence, type PendingExecutions } from './occurrence-queue.js';
 import type { Outbox } from './outbox.js';
+import { scheduleTimers } from './timer-sync.js';
 
 export type WriteOperation =
   | { op: 'create'; data: Record<string, Json> }
@@ -45,7 +45,6 @@ export interface WriteResult {
 
 export interface WriteDeps {
   clock: Clock;
-  validator: RecordValidator;
   /** Decides, per matched workflow, whether to queue it or record it as stopped by a loop guard. */
   loopGuard?: LoopGuard;
 }
@@ -62,7 +61,9 @@ export async function checkCatalog(tx: StoreTx, catalog: TenantCatalog, tenant: 
 }
 
 /** applyWrite without the catalog check: for a caller that checked it once for many writes. */
-export async function writeRecord(tx: StoreTx, catalog: TenantCatalog, cmd: WriteCommand, deps: WriteDeps, outbox: Outbox): Promise<WriteResult> {
+export async function writeRecord(
+  tx: StoreTx, catalog: TenantCatalog, cmd: WriteCommand, deps: WriteDeps, outbox: Outbox, pending?: PendingExecutions,
+): Promise<WriteResult> {
   const now = deps.clock.now();
   const current = await tx.getRecordForUpdate(cmd.tenant, cmd.type, cmd.id);
   if ('expectedVersion' in cmd && cmd.expectedVersion !== undefined && current && current.version !== cmd.expectedVersion) {
@@ -72,8 +73,10 @@ export async function writeRecord(tx: StoreTx, catalog: TenantCatalog, cmd: Writ
   let after: RecordRow | null;
   if (cmd.op === 'create') {
     if (current) throw new SwitchyardError('RECORD_EXISTS', `${cmd.type} ${cmd.id} already exists`, { problems: [{ path: '/id', message: 'already exists' }] });
-    const data = withoutNulls(deps.validator.checkPayload(cmd.type, cmd.data) as Record<string, Json>);
-    deps.validator.checkRecord(cmd.type, cmd.id, data, now);
+    // The tenant's types as of the catalog revision checked in this transaction (an API change to
+    // an object type bumps it), so a field added in any process is known to the next write.
+    const data = withoutNulls(catalog.validator.checkPayload(cmd.type, cmd.data) as Record<string, Json>);
+    catalog.validator.checkRecord(cmd.type, cmd.id, data, now);
     after = { tenant: cmd.tenant, type: cmd.type, id: cmd.id, version: 1, data, createdAt: now, updatedAt: now };
     await tx.insertRecord(after);
   } else {
@@ -82,10 +85,10 @@ export async function writeRecord(tx: StoreTx, catalog: TenantCatalog, cmd: Writ
       if (!(await tx.deleteRecord(cmd.tenant, cmd.type, cmd.id, current.version))) throw conflict(cmd, current.version);
       after = null;
     } else {
-      const payload = deps.validator.checkPayload(cmd.type, cmd.data) as Record<string, Json>;
+      const payload = catalog.validator.checkPayload(cmd.type, cmd.data) as Record<string, Json>;
       const data = withoutNulls(cmd.op === 'patch' ? { ...current.data, ...payload } : payload);
       if (changedFields(current.data, data).length === 0) return { record: current, change: null, executions: 0, alerts: [] };
-      deps.validator.checkRecord(cmd.type, cmd.id, data, now);
+      catalog.validator.checkRecord(cmd.type, cmd.id, data, now);
       after = { ...current, version: current.version + 1, data, updatedAt: now };
       if (!(await tx.updateRecord(after, current.version))) throw conflict(cmd, current.version);
     }
@@ -93,7 +96,9 @@ export async function writeRecord(tx: StoreTx, catalog: TenantCatalog, cmd: Writ
 
   const change = buildChange(cmd, current, after, now);
   await tx.appendChange(change);
-  const { executions, alerts } = await queueOccurrence(tx, outbox, catalog, changeOccurrence(change), deps);
+  // Relative-date timers of the record follow its anchor fields (timer-sync.ts); nothing when no date trigger watches the type.
+  await scheduleTimers(tx, catalog, change, deps);
+  const { executions, alerts } = await queueOccurrence(tx, outbox, catalog, changeOccurrence(change), deps, pending);
   return { record: after, change, executions, alerts };
 }
 

@@ -16,7 +16,11 @@ import type {
   WorkflowRow,
   WorkflowVersionRow,
 } from '../domain/types.js';
-import type { ClaimOptions, ExecutionFilter } from './types.js';
+import type { CancelFilter, HoldRow, ReleaseResult, StopCounts, StopRequest } from './stops.js';
+import type { ObjectTypeVersionRow } from '../domain/object-type-versions.js';
+import type { ClaimOptions, ConditionStatsRow, ExecutionFilter } from './types.js';
+import type { TimerStore, TimerStoreTx } from './timers-port.js';
+import type { FieldIndex, RecordFilterQuery, RecordQuery } from '../records/record-query.js';
 
 /** Backend differences are flags, not `if (backend === ...)` scattered above the store. */
 export interface StoreCapabilities {
@@ -48,8 +52,10 @@ export interface StoreTx {
    * Fencing: throws StaleLeaseError unless the execution is running under exactly this
    * attempt. Every write a worker makes for an execution goes through a transaction that
    * checks its lease first, so a worker whose lease ran out can no longer write.
+   * Returns what the worker is asked to do with it (store/stops.ts): a cancel or pause request on
+   * the execution, else a pause when a hold covers it; undefined when it may go on.
    */
-  checkLease(lease: Lease): Promise<void>;
+  checkLease(lease: Lease): Promise<StopRequest | undefined>;
   saveStep(step: StepRow): Promise<void>;
   /** Ends or requeues the execution under the lease; throws StaleLeaseError when fenced out. */
   finishExecution(lease: Lease, update: ExecutionUpdate): Promise<void>;
@@ -75,9 +81,11 @@ export interface StoreTx {
   lockRecords(keys: RecordKey[]): Promise<void>;
   /**
    * Optional (PostgreSQL; SQLite's in-process statements cost little): after this call, in this
-   * transaction, record updates of records locked with lockRecords and change appends may be sent
-   * later, in set-based statements, at the latest before the next statement that could read them
-   * and before commit; an error they cause is raised then. updateRecord of such a record is decided
+   * transaction, record updates of records locked with lockRecords, inserts of keys it locked and
+   * found absent, and change appends may be sent later, in set-based statements, at the latest
+   * before the next statement that could read them and before commit; an error they cause is
+   * raised then (an insert whose key another transaction took meanwhile: RECORD_EXISTS, from the
+   * flush rather than from insertRecord). updateRecord of such a record is decided
    * against the locked row without a statement (false when its version moved on), and the
    * catalog revision is read once per tenant. Savepoints still undo exactly what ran inside them.
    */
@@ -109,6 +117,9 @@ export interface StoreTx {
    * transaction must run one after another, never concurrently (they form a stack).
    */
   savepoint<T>(fn: () => Promise<T>): Promise<T>;
+
+  /** Schedules, relative-date timers and skipped fires (timers-port.ts). */
+  readonly timers: TimerStoreTx;
 }
 
 /** One item of StoreTx.completeSteps: the execution's last checkpoint and when it finished. */
@@ -165,6 +176,9 @@ export interface ExecutionUpdate {
   runAt?: number;
   /** For a requeue: the circuit breaker key it waits on, so that releaseWaiting can wake it. */
   waitingOn?: string | null;
+  /** For 'paused' and 'cancelled': who stopped it and why (a finish clears any stop request). */
+  stoppedBy?: string | null;
+  stopReason?: string | null;
 }
 
 /**
@@ -204,6 +218,8 @@ export interface TransactionOptions {
 export interface Store {
   readonly backend: 'sqlite' | 'postgres';
   readonly capabilities: StoreCapabilities;
+  /** Reads of schedules, timers and skipped fires (timers-port.ts). */
+  readonly timers: TimerStore;
 
   /** Applies pending numbered migrations, all of them or those up to `toVersion`. Idempotent. */
   migrate(toVersion?: number): Promise<void>;
@@ -218,13 +234,37 @@ export interface Store {
   // Reads outside a transaction (the API, dashboards, workers loading context).
   getRecord(tenant: string, type: string, id: string): Promise<RecordRow | undefined>;
   listRecords(tenant: string, type: string, limit: number, afterId?: string): Promise<RecordRow[]>;
+  /**
+   * Records of one type passing every field filter, in sort order after the cursor position, at
+   * most `limit` (records/record-query.ts says what each filter and sort means; findInMemory is the
+   * reference). Filters and sort run in SQL, on a declared field index where there is one.
+   */
+  findRecords(query: RecordQuery): Promise<RecordRow[]>;
+  /** How many records of one type pass every field filter. */
+  countRecords(query: RecordFilterQuery): Promise<number>;
+  /**
+   * Creates the expression index of each declared field that does not have one yet (idempotent,
+   * safe from many processes at once); returns the names it created. Never drops an index.
+   */
+  ensureFieldIndexes(indexes: readonly FieldIndex[]): Promise<string[]>;
   listChanges(tenant: string, type: string, recordId: string): Promise<ChangeRow[]>;
+  /** The record's newest `limit` changes, newest first (explain reads a bounded window of history). */
+  listRecentChanges(tenant: string, type: string, recordId: string, limit: number): Promise<ChangeRow[]>;
   getChange(tenant: string, changeId: string): Promise<ChangeRow | undefined>;
   listWorkflows(tenant: string): Promise<WorkflowRow[]>;
   listWorkflowVersions(tenant: string, workflowId: string): Promise<WorkflowVersionRow[]>;
   getWorkflowVersion(tenant: string, workflowId: string, version: number): Promise<WorkflowVersionRow | undefined>;
   /** Every tenant's enabled workflows with their active version's definition. */
   listActiveVersions(tenant: string): Promise<WorkflowVersionRow[]>;
+  /** The tenant's API-defined object type versions (of one type when given), by type then version. */
+  listObjectTypeVersions(tenant: string, type?: string): Promise<ObjectTypeVersionRow[]>;
+  /** The newest version of each of the tenant's API-defined object types, by type. */
+  listCurrentObjectTypes(tenant: string): Promise<ObjectTypeVersionRow[]>;
+  /**
+   * Stores an object type version and bumps the tenant's catalog revision, in one transaction.
+   * False, and nothing stored, when that (tenant, type, version) exists: another writer got there first.
+   */
+  insertObjectTypeVersion(row: ObjectTypeVersionRow): Promise<boolean>;
   getCatalogRevision(tenant: string): Promise<number>;
   getExecution(tenant: string, id: string): Promise<ExecutionRow | undefined>;
   listExecutions(filter: ExecutionFilter): Promise<ExecutionRow[]>;
@@ -243,6 +283,13 @@ export interface Store {
    */
   loadExecutionContexts(executions: ExecutionRow[]): Promise<Map<string, ExecutionContextRow>>;
   listBreakers(tenant: string): Promise<BreakerRow[]>;
+  /** Every condition of the workflow measured so far, by any process (execution/condition-stats.ts). */
+  listConditionStats(tenant: string, workflowId: string): Promise<ConditionStatsRow[]>;
+  /**
+   * Adds each delta to its row (a missing row starts at zero), in one transaction and, where the
+   * backend allows, one statement. Keys must be unique within one call.
+   */
+  addConditionStats(deltas: ConditionStatsRow[], now: number): Promise<void>;
   getBreaker(tenant: string, key: string): Promise<BreakerRow | undefined>;
   /**
    * Puts executions in one of `from` statuses back in the queue to run at `now` (dead-letter
@@ -254,6 +301,22 @@ export interface Store {
    * requeue) due at `now`, when their breaker closed. Returns how many; the caller wakes workers.
    */
   releaseWaiting(tenant: string, waitingOn: string, now: number): Promise<number>;
+  /**
+   * Pause and emergency stop (store/stops.ts), in one transaction: stores the hold (a second hold of
+   * the same scope keeps the first one's actor and reason), bumps the tenant's catalog revision,
+   * moves the covered queued executions to 'paused' and asks the covered running ones to pause.
+   * Returns the hold as stored and the counts.
+   */
+  hold(hold: HoldRow): Promise<{ hold: HoldRow; counts: StopCounts }>;
+  /** Ends a hold: its paused executions not covered by another hold are queued again (see stops.ts). */
+  releaseHold(tenant: string, workflowId: string, now: number): Promise<ReleaseResult>;
+  /** The tenant's holds, the emergency stop ('*') first. */
+  listHolds(tenant: string): Promise<HoldRow[]>;
+  /**
+   * Bulk cancel, in one transaction: the matching queued and paused executions end 'cancelled'
+   * (reason, stoppedBy, finishedAt = now); the matching running ones are asked to cancel.
+   */
+  cancelMatching(filter: CancelFilter, by: string, reason: string, now: number): Promise<StopCounts>;
   /** Ends executions in one of `from` statuses as cancelled with a reason. Returns the ids moved. */
   cancelExecutions(tenant: string, ids: string[], from: ExecutionStatus[], reason: string, now: number): Promise<string[]>;
 

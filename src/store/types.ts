@@ -29,3 +29,14 @@ export interface ClaimOptions {
    */
   busy?: boolean;
 }
+
+/** Measured cost and selectivity of one condition of a workflow (conditions/ordering.ts), or a delta to add to it. */
+export interface ConditionStatsRow {
+  tenant: string;
+  workflowId: string;
+  /** The compiled condition's statsKey: derived from what it evaluates. */
+  conditionKey: string;
+  runs: number;
+  falses: number;
+  totalMs: number;
+}

@@ -38,12 +38,22 @@ export interface ManualOccurrence extends OccurrenceBase {
   workflowId: string;
 }
 
-/** Kinds whose matchers do not exist yet (schedules and events come with their issues). */
-export interface OtherOccurrence extends OccurrenceBase {
-  kind: Exclude<OccurrenceKind, 'record_change' | 'manual'>;
+/**
+ * A schedule's fire or a relative-date timer's: it names the workflow version whose trigger it
+ * is. The key is "<schedule or timer>@<ISO due time>", the same in every process.
+ */
+export interface TimeOccurrence extends OccurrenceBase {
+  kind: 'schedule' | 'timer';
+  workflowId: string;
+  version: number;
 }
 
-export type Occurrence = RecordChangeOccurrence | ManualOccurrence | OtherOccurrence;
+/** Kinds whose matchers do not exist yet (events come with their issue). */
+export interface OtherOccurrence extends OccurrenceBase {
+  kind: Exclude<OccurrenceKind, 'record_change' | 'manual' | 'schedule' | 'timer'>;
+}
+
+export type Occurrence = RecordChangeOccurrence | ManualOccurrence | TimeOccurrence | OtherOccurrence;
 
 /** A stored change as the occurrence it is: the key is the change id, as trigger keys always were. */
 export function changeOccurrence(change: ChangeRow): RecordChangeOccurrence {

@@ -8,6 +8,7 @@ import { ManualMatcher } from './manual-matcher.js';
 import type { OccurrenceMatcher } from './matcher.js';
 import type { Occurrence } from './occurrence.js';
 import { RecordChangeMatcher, type ChangeFacts } from './record-change-matcher.js';
+import { TimeMatcher } from './time-matcher.js';
 
 export type { ChangeFacts };
 
@@ -15,10 +16,12 @@ export class TriggerIndex {
   readonly workflows: readonly CompiledWorkflow[];
   private readonly records = new RecordChangeMatcher();
   private readonly manual = new ManualMatcher();
+  /** Schedules and relative-date timers; the write path and the scheduler ask it what they keep. */
+  readonly time = new TimeMatcher();
 
   constructor(workflows: CompiledWorkflow[]) {
     this.workflows = workflows;
-    const matchers: OccurrenceMatcher<never>[] = [this.records, this.manual];
+    const matchers: OccurrenceMatcher<never>[] = [this.records, this.manual, this.time];
     for (const wf of workflows) for (const matcher of matchers) matcher.add(wf);
   }
 
@@ -37,7 +40,9 @@ export class TriggerIndex {
     switch (occurrence.kind) {
       case 'record_change': return this.records.match(occurrence.change);
       case 'manual': return this.manual.match(occurrence);
-      // schedule, timer, event, batch: no trigger of the workflow schema listens for them yet.
+      case 'schedule':
+      case 'timer': return this.time.match(occurrence);
+      // event, batch: no trigger of the workflow schema listens for them yet.
       default: return [];
     }
   }

@@ -25,6 +25,8 @@ describe('switchyard CLI', () => {
   });
 
   it('deploy refuses a set with an unguarded cycle (exit 1, nothing deployed) and deploys the fixed set', async () => {
+    // A store that does not exist is an error for every command but serve and migrate, which create it.
+    expect((await cli('migrate', '--store', store)).stdout).toBe(`created a new store at ${store}\nmigrations applied (sqlite)\n`);
     const refused = await cli('deploy', 'test/fixtures/article-loop', '--store', store);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('error WORKFLOW_CYCLE: unguarded workflow cycle: send-welcome -> update-score -> reevaluate-territory -> reassign -> send-welcome');
@@ -34,7 +36,7 @@ describe('switchyard CLI', () => {
     const graph = await cli('graph', 'test/fixtures/article-loop', '--check', '--format', 'mermaid');
     expect(graph.code).toBe(1);
     expect(graph.stdout).toMatch(/^flowchart LR/);
-  });
+  }, 180_000); // five CLI processes, each compiling the sources
 
   it('a missing file and an unknown execution are clear errors', async () => {
     const missing = await cli('validate', join(dir, 'nope.yaml'));

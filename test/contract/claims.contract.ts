@@ -14,7 +14,7 @@ export function claimContract(h: StoreHarness): void {
     const first = await store.claimExecutions({ workerId: 'w1', now: T0, limit: 10, leaseMs: 5000 });
     expect(first).toEqual([{
       ...due, status: 'running', attempt: 1, leaseUntil: T0 + 5000, workerId: 'w1', reason: null, startedAt: T0, finishedAt: null,
-      leaseExpiries: 0,
+      leaseExpiries: 0, stopRequest: null, stoppedBy: null, stopReason: null,
     }]);
     expect(await claim(store, 'w1', T0 + 999)).toEqual([]);
     expect((await claim(store, 'w1', T0 + 1000)).map((r) => r.id)).toEqual([later.id]);

@@ -26,7 +26,7 @@ export function executionContract(h: StoreHarness): void {
     await insertExecutions(store, [row]);
     expect(await store.getExecution('t1', row.id)).toEqual({
       ...row, status: 'queued', attempt: 0, leaseUntil: null, workerId: null, reason: null, startedAt: null, finishedAt: null,
-      leaseExpiries: 0,
+      leaseExpiries: 0, stopRequest: null, stoppedBy: null, stopReason: null,
     });
     expect(await store.getExecution('t2', row.id)).toBeUndefined();
   });

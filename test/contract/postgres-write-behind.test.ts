@@ -205,6 +205,33 @@ await describePostgres('PostgreSQL write-behind (deferWrites)', () => {
     });
   });
 
+  it('inserts of keys locked as absent are buffered: an update folds into its insert, and a key taken meanwhile is RECORD_EXISTS at the flush', async () => {
+    const store = await makePostgresStore();
+    const sent = await statements(store, () => store.transaction(async (tx) => {
+      await tx.lockRecords([key('t1', 'n1'), key('t1', 'n2')]);
+      defer(tx);
+      await tx.insertRecord(newRecord('t1', 'n1', { name: 'one' }));
+      await tx.insertRecord(newRecord('t1', 'n2', { name: 'two' }));
+      const current = await tx.getRecordForUpdate('t1', 'deal', 'n1') as RecordRow;
+      expect(await tx.updateRecord({ ...current, version: 2, data: { name: 'one, patched' }, updatedAt: T0 + 5 }, 1)).toBe(true);
+    }));
+    expect(sent.sent).toBe(4); // BEGIN, lockRecords, one flush, COMMIT
+    expect(await store.getRecord('t1', 'deal', 'n1')).toMatchObject({ version: 2, data: { name: 'one, patched' }, createdAt: T0, updatedAt: T0 + 5 });
+    expect(await store.getRecord('t1', 'deal', 'n2')).toMatchObject({ version: 1, data: { name: 'two' } });
+
+    const error = await store.transaction(async (tx) => {
+      await tx.lockRecords([key('t1', 'race')]);
+      defer(tx);
+      await tx.insertRecord(newRecord('t1', 'race', { name: 'mine' }));
+      await tx.appendChange(newChange(newRecord('t1', 'race'), { id: 'mine' }));
+      // No row to lock for an absent key: another writer inserts it and commits first.
+      await store.transaction((other) => other.insertRecord(newRecord('t1', 'race', { name: 'theirs' })));
+    }).catch((err: unknown) => err);
+    expect(error).toMatchObject({ code: 'RECORD_EXISTS' });
+    expect(await store.getRecord('t1', 'deal', 'race')).toMatchObject({ data: { name: 'theirs' } });
+    expect(await store.listChanges('t1', 'deal', 'race')).toEqual([]);
+  });
+
   it('a transaction run again after a conflict starts with an empty buffer', async () => {
     const store = await makePostgresStore();
     await seed(store, 't1', 1);

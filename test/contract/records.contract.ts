@@ -58,6 +58,21 @@ export function recordContract(h: StoreHarness): void {
     expect(await store.transaction((tx) => tx.deleteRecord('t1', 'deal', 'a', 3))).toBe(false);
   });
 
+  it('lists a record\'s newest changes first, at most the limit asked, and no other record\'s', async () => {
+    const store = await h.open();
+    const rec = newRecord('t1', 'a', { amount: 10 });
+    const changes = [0, 1, 2].map((i) => newChange(rec, { operation: i === 0 ? 'created' : 'updated', at: T0 + i }));
+    await store.transaction(async (tx) => {
+      for (const c of changes) await tx.appendChange(c);
+      await tx.appendChange(newChange(newRecord('t1', 'other')));
+      await tx.appendChange(newChange(newRecord('t2', 'a')));
+    });
+    const ids = (list: { id: string }[]): string[] => list.map((c) => c.id);
+    expect(ids(await store.listRecentChanges('t1', 'deal', 'a', 2))).toEqual([changes[2]?.id, changes[1]?.id]);
+    expect(ids(await store.listRecentChanges('t1', 'deal', 'a', 10))).toEqual(ids([...changes].reverse()));
+    expect(await store.listRecentChanges('t1', 'deal', 'missing', 10)).toEqual([]);
+  });
+
   it('appends changes and lists a record\'s history in order, with every field intact', async () => {
     const store = await h.open();
     const rec = newRecord('t1', 'a', { amount: 10 });

@@ -9,6 +9,10 @@ import type { StoreHarness } from './fixtures.js';
 import { operationsContract } from './operations.contract.js';
 import { quarantineContract } from './quarantine.contract.js';
 import { recordContract } from './records.contract.js';
+import { stopsContract } from './stops.contract.js';
+import { conditionStatsContract } from './condition-stats.contract.js';
+import { recordSearchContract } from './record-search.contract.js';
+import { objectTypesContract } from './object-types.contract.js';
 
 export type { StoreHarness };
 
@@ -20,9 +24,13 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
   const harness: StoreHarness = { open, ...options };
   describe(`store contract: ${name}`, () => {
     describe('records, changes, workflows, transactions', () => recordContract(harness));
+    describe('finding records: field filters, sort, keyset cursor, count, field indexes', () => recordSearchContract(harness));
     describe('executions, steps, leases', () => executionContract(harness));
     describe('claims, sweeps, fencing, wake-ups', () => claimContract(harness));
     describe('loop guards, alerts, effects, attempts, breakers, replay, cancel', () => operationsContract(harness));
     describe('poison-pill containment: lease expiries, quarantine, suspects claimed alone', () => quarantineContract(harness));
+    describe('holds, stop requests, bulk cancel', () => stopsContract(harness));
+    describe('condition stats: batched adds per tenant, workflow and condition', () => conditionStatsContract(harness));
+    describe('object type versions: per tenant and type, immutable, bump the catalog revision', () => objectTypesContract(harness));
   });
 }

@@ -1,10 +1,10 @@
 // Dumps a store's schema as stable text, so that schema changes show up as diffs of the committed
 // src/store/<backend>/schema.sql, and an upgraded database can be compared with a fresh one.
-import Database from 'better-sqlite3';
 import pg from 'pg';
+import { openSqlite } from '../../src/store/sqlite/open-sqlite.js';
 
 export function dumpSqlite(path: string): string {
-  const db = new Database(path, { readonly: true });
+  const db = openSqlite(path, { readonly: true });
   try {
     const rows = db.prepare(`SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY type DESC, name`).all() as { sql: string }[];
     return `${rows.map((r) => `${r.sql.replace(/\s+/g, ' ').trim()};`).join('\n')}\n`;

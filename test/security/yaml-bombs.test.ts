@@ -27,7 +27,7 @@ const deepBlock = (levels: number): string => `id: wf\nname:\n${Array.from({ len
 async function deployYaml(payload: string): Promise<{ statusCode: number; code: string; detail: string; type: string | undefined }> {
   const res = await api.app.inject({ method: 'PUT', url: '/v1/workflows/wf', headers: { 'content-type': 'application/yaml' }, payload });
   const body = res.json<{ code: string; detail: string }>();
-  return { statusCode: res.statusCode, code: body.code, detail: body.detail, type: res.headers['content-type'] as string | undefined };
+  return { statusCode: res.statusCode, code: body.code, detail: body.detail, type: res.headers['content-type'] };
 }
 
 describe('hostile YAML definitions', () => {
@@ -71,8 +71,8 @@ describe('hostile YAML definitions', () => {
     expect(() => parseDefinitionText(`a: ${'['.repeat(MAX_YAML_DEPTH)}${']'.repeat(MAX_YAML_DEPTH)}`)).toThrow(/nest more than/);
   });
 
-  it('a YAML syntax error names its line', () => {
-    expect(() => parseDefinitionText('id: wf\nname: [unclosed\n')).toThrow(/line \d+:/);
+  it('a YAML syntax error names its line and column', () => {
+    expect(() => parseDefinitionText('id: wf\nname: [unclosed\n')).toThrow(/line \d+, column \d+:/);
   });
 
   it('refuses the bomb quickly', async () => {

@@ -3,7 +3,6 @@
 // wake-up; a rolled-back transaction wakes no one and delivers nothing.
 import { afterEach, expect, it } from 'vitest';
 import type { AlertRow } from '../../src/domain/types.js';
-import { RecordValidator } from '../../src/records/validator.js';
 import { Catalog } from '../../src/services/catalog.js';
 import { applyWrite, applyWrites, transact, transactAndFlush, type OutboxSink, type WriteCommand, type WriteDeps } from '../../src/services/intake.js';
 import { LoopGuard } from '../../src/services/loop-guard.js';
@@ -28,7 +27,7 @@ function countingSink(): OutboxSink & { wakes: number; delivered: AlertRow[] } {
 }
 
 function writeDeps(e: TestEngine): WriteDeps {
-  return { clock: e.clock, validator: new RecordValidator(e.config.objectTypes), loopGuard: new LoopGuard((t) => e.config.loopLimits(t)) };
+  return { clock: e.clock, loopGuard: new LoopGuard((t) => e.config.loopLimits(t)) };
 }
 
 await forEachStore('intake', (make) => {

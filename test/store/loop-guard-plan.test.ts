@@ -5,11 +5,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { Q as PG } from '../../src/store/postgres/queries.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openSqlite } from '../../src/store/sqlite/open-sqlite.js';
 import { Q as SQLITE } from '../../src/store/sqlite/queries.js';
 import type { Store } from '../../src/store/port.js';
 import type { NewExecution } from '../../src/domain/types.js';
@@ -37,7 +37,7 @@ describe('loop guard read plan [sqlite]', () => {
     await store.migrate();
     await history(store);
     await store.close();
-    const db = new Database(file, { readonly: true });
+    const db = openSqlite(file, { readonly: true });
     try {
       const params = { tenant: 't1', rootChangeId: 'root', countUpTo: 25, recordType: 'deal', recordId: 'hot', workflowIds: JSON.stringify(IDS) };
       const plan = (db.prepare(`EXPLAIN QUERY PLAN ${SQLITE.loopGuardFacts}`).all(params) as { detail: string }[]).map((r) => r.detail);

@@ -51,7 +51,10 @@ describe('TriggerIndex over occurrences', () => {
   });
 
   it('matches nothing for kinds that have no trigger yet', () => {
-    const tick: Occurrence = { kind: 'schedule', tenant: 't1', key: 'nightly@0', payload: null, at: 0, cause: occurrenceCause('schedule', 'nightly@0') };
+    const event: Occurrence = { kind: 'event', tenant: 't1', key: 'evt-1', payload: null, at: 0, cause: occurrenceCause('event', 'evt-1') };
+    expect(index.match(event)).toEqual([]);
+    // A schedule's fire names its workflow version; none of these has an on: schedule trigger.
+    const tick: Occurrence = { kind: 'schedule', tenant: 't1', key: 'nightly@0', workflowId: 'created', version: 1, payload: null, at: 0, cause: occurrenceCause('schedule', 'nightly@0') };
     expect(index.match(tick)).toEqual([]);
   });
 

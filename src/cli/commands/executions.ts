@@ -1,6 +1,7 @@
 // switchyard executions list|show
 import type { ExecutionStatus } from '../../domain/types.js';
-import { print, withEngine, type GlobalOptions } from '../context.js';
+import { print, withClient, type GlobalOptions } from '../context.js';
+import { time } from '../format.js';
 
 export interface ListOptions extends GlobalOptions {
   status?: ExecutionStatus;
@@ -9,20 +10,18 @@ export interface ListOptions extends GlobalOptions {
   limit: string;
 }
 
-const time = (ms: number | null): string => (ms === null ? '-' : new Date(ms).toISOString());
-
 export async function listExecutions(options: ListOptions): Promise<void> {
-  await withEngine(options, async (engine, tenant) => {
+  await withClient(options, async (client) => {
     const [recordType, recordId] = options.record?.split('/') ?? [];
-    const items = await engine.executions.list({ tenant, status: options.status, workflowId: options.workflow, recordType, recordId, limit: Number(options.limit) });
+    const items = await client.executions.list({ status: options.status, workflow: options.workflow, recordType, recordId, limit: Number(options.limit) });
     print(options, items, () => items.length === 0 ? 'no executions' : items.map((e) =>
-      `${e.id}  ${e.status.padEnd(9)} ${e.workflowId}@v${e.version}  ${e.recordType}/${e.recordId}  depth ${e.depth}  ${time(e.createdAt)}${e.reason ? `  (${e.reason})` : ''}`).join('\n'));
+      `${e.id}  ${e.status.padEnd(9)} ${e.workflowId}@v${e.version}  ${e.recordType}/${e.recordId}  depth ${e.depth}  ${time(e.createdAt)}${e.reason ? `  (${e.reason})` : ''}${e.stoppedBy ? `  [${e.status === 'paused' ? `held by ${e.stoppedBy}: ${e.stopReason ?? ''}` : `${e.status === 'cancelled' ? 'cancelled' : 'stop asked'} by ${e.stoppedBy}`}]` : ''}`).join('\n'));
   });
 }
 
 export async function showExecution(id: string, options: GlobalOptions): Promise<void> {
-  await withEngine(options, async (engine, tenant) => {
-    const e = await engine.executions.show(tenant, id);
+  await withClient(options, async (client) => {
+    const e = await client.executions.show(id);
     print(options, e, () => [
       `execution ${e.id}: ${e.status}${e.reason ? ` (${e.reason})` : ''}`,
       `workflow  ${e.workflowId} v${e.version}   record ${e.recordType}/${e.recordId}   attempt ${e.attempt}`,

@@ -11,7 +11,8 @@ export interface ServeOptions extends GlobalOptions {
 }
 
 export async function serve(options: ServeOptions): Promise<void> {
-  await withEngine(options, async (engine, tenant) => {
+  await withEngine(options, async (engine, tenant, opened) => {
+    if (opened.created) process.stdout.write(`created a new store at ${opened.created}\n`);
     const files = readDefinitions(options.deploy ?? []);
     const deployed = await engine.workflows.deployMany(tenant, files);
     deployed.forEach((r, i) => process.stdout.write(`deployed ${r.workflowId} v${r.version}${r.created ? '' : ' (unchanged)'} from ${files[i]?.file ?? ''}\n`));
@@ -24,5 +25,5 @@ export async function serve(options: ServeOptions): Promise<void> {
       process.once('SIGTERM', stop);
     });
     await app.close();
-  }, options.worker);
+  }, { runWorker: options.worker, createStore: true });
 }

@@ -19,7 +19,8 @@ export async function worker(options: GlobalOptions): Promise<void> {
 
 export async function migrate(options: GlobalOptions): Promise<void> {
   // withEngine migrates on start; there is nothing else to do.
-  await withEngine(options, async (engine) => {
-    print(options, { migrated: true, store: engine.store.backend }, () => `migrations applied (${engine.store.backend})`);
-  });
+  await withEngine(options, async (engine, _tenant, opened) => {
+    print(options, { migrated: true, store: engine.store.backend, created: opened.created ?? null },
+      () => `${opened.created ? `created a new store at ${opened.created}\n` : ''}migrations applied (${engine.store.backend})`);
+  }, { createStore: true });
 }

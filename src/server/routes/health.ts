@@ -12,7 +12,7 @@ export const healthRoutes = (engine: Engine): FastifyPluginAsync => async (app) 
   });
 
   // Authenticated: a tenant's token sees that tenant's series only (open mode: everything).
-  app.get('/metrics', { schema: { summary: 'Prometheus metrics of the caller\'s tenant', tags: ['health'] } }, async (request, reply) => {
+  app.get('/metrics', { config: { role: 'viewer' }, schema: { summary: 'Prometheus metrics of the caller\'s tenant', tags: ['health'] } }, async (request, reply) => {
     const text = await engine.metrics.metrics();
     return reply.type(engine.metrics.contentType).send(engine.config.tokens.size === 0 ? text : tenantMetrics(text, request.tenant));
   });

@@ -4,14 +4,16 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { Engine } from '../../engine.js';
 import { SwitchyardError, validationError } from '../../errors.js';
 import type { Json, RecordRow } from '../../domain/types.js';
+import { ChangeSchema, Items, RecordSchema } from '../api-schemas.js';
+import { actorOf } from '../auth.js';
+import { presentChange, presentRecord } from '../present.js';
+import { recordListRoute } from './record-list.js';
 
 const TypeParams = Type.Object({ type: Type.String() });
 const RecordParams = Type.Object({ type: Type.String(), id: Type.String() });
 const ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
-export function presentRecord(r: RecordRow): Record<string, unknown> {
-  return { type: r.type, id: r.id, version: r.version, data: r.data, createdAt: new Date(r.createdAt).toISOString(), updatedAt: new Date(r.updatedAt).toISOString() };
-}
+export { presentRecord };
 
 function withEtag(reply: FastifyReply, r: RecordRow): Record<string, unknown> {
   void reply.header('etag', `"${r.version}"`);
@@ -34,60 +36,54 @@ function objectBody(body: unknown): Record<string, Json> {
 }
 
 export const recordRoutes = (engine: Engine): FastifyPluginAsync => async (app) => {
-  const user = (tenant: string) => ({ kind: 'user' as const, id: `api:${tenant}` });
-
-  app.get('/records/:type', {
-    schema: { tags: ['records'], summary: 'List records of a type', params: TypeParams, querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })), after: Type.Optional(Type.String()) }) },
-  }, async (request) => {
-    const { type } = request.params as { type: string };
-    const { limit, after } = request.query as { limit?: number; after?: string };
-    const rows = await engine.records.list(request.tenant, type, limit ?? 100, after);
-    return { items: rows.map(presentRecord), next: rows.length === (limit ?? 100) ? rows.at(-1)?.id : null };
-  });
+  recordListRoute(app, engine);
 
   app.post('/records/:type', {
+    config: { role: 'editor' },
     schema: { tags: ['records'], summary: 'Create a record (body: field values, optional "id")', params: TypeParams },
   }, async (request, reply) => {
     const { type } = request.params as { type: string };
     const { id, ...data } = objectBody(request.body);
     if (id !== undefined && (typeof id !== 'string' || !ID.test(id))) throw validationError([{ path: '/id', message: 'must be 1-128 letters, digits, "_", ".", ":" or "-"' }]);
-    const { record } = await engine.records.create(request.tenant, type, data, user(request.tenant), id);
+    const { record } = await engine.records.create(request.tenant, type, data, actorOf(request), id);
     return reply.status(201).header('location', `/v1/records/${type}/${record?.id}`).send(withEtag(reply, record as RecordRow));
   });
 
-  app.get('/records/:type/:id', { schema: { tags: ['records'], summary: 'Read a record (ETag is its version)', params: RecordParams } }, async (request, reply) => {
+  app.get('/records/:type/:id', { config: { role: 'viewer' }, schema: { tags: ['records'], summary: 'Read a record (ETag is its version)', params: RecordParams, response: { 200: RecordSchema } } }, async (request, reply) => {
     const { type, id } = request.params as { type: string; id: string };
     return withEtag(reply, await engine.records.get(request.tenant, type, id));
   });
 
   app.patch('/records/:type/:id', {
+    config: { role: 'editor' },
     schema: { tags: ['records'], summary: 'Change some fields (null clears one); If-Match optional', params: RecordParams },
   }, async (request, reply) => {
     const { type, id } = request.params as { type: string; id: string };
     const expectedVersion = ifMatch(request.headers['if-match']);
-    const { record } = await engine.records.write({ op: 'patch', tenant: request.tenant, type, id, data: objectBody(request.body), expectedVersion, actor: user(request.tenant) });
+    const { record } = await engine.records.write({ op: 'patch', tenant: request.tenant, type, id, data: objectBody(request.body), expectedVersion, actor: actorOf(request) });
     return withEtag(reply, record as RecordRow);
   });
 
   app.put('/records/:type/:id', {
+    config: { role: 'editor' },
     schema: { tags: ['records'], summary: 'Replace all fields; If-Match required', params: RecordParams },
   }, async (request, reply) => {
     const { type, id } = request.params as { type: string; id: string };
     const expectedVersion = ifMatch(request.headers['if-match']);
     if (expectedVersion === undefined) throw new SwitchyardError('PRECONDITION_REQUIRED', 'a full replace must name the version it read in If-Match');
-    const { record } = await engine.records.write({ op: 'replace', tenant: request.tenant, type, id, data: objectBody(request.body), expectedVersion, actor: user(request.tenant) });
+    const { record } = await engine.records.write({ op: 'replace', tenant: request.tenant, type, id, data: objectBody(request.body), expectedVersion, actor: actorOf(request) });
     return withEtag(reply, record as RecordRow);
   });
 
-  app.delete('/records/:type/:id', { schema: { tags: ['records'], summary: 'Delete a record; If-Match optional', params: RecordParams } }, async (request, reply) => {
+  app.delete('/records/:type/:id', { config: { role: 'editor' }, schema: { tags: ['records'], summary: 'Delete a record; If-Match optional', params: RecordParams } }, async (request, reply) => {
     const { type, id } = request.params as { type: string; id: string };
-    await engine.records.write({ op: 'delete', tenant: request.tenant, type, id, expectedVersion: ifMatch(request.headers['if-match']), actor: user(request.tenant) });
+    await engine.records.write({ op: 'delete', tenant: request.tenant, type, id, expectedVersion: ifMatch(request.headers['if-match']), actor: actorOf(request) });
     return reply.status(204).send();
   });
 
-  app.get('/records/:type/:id/history', { schema: { tags: ['records'], summary: 'Every change to the record, oldest first', params: RecordParams } }, async (request) => {
+  app.get('/records/:type/:id/history', { config: { role: 'viewer' }, schema: { tags: ['records'], summary: 'Every change to the record, oldest first', params: RecordParams, response: { 200: Items(ChangeSchema) } } }, async (request) => {
     const { type, id } = request.params as { type: string; id: string };
     const changes = await engine.records.history(request.tenant, type, id);
-    return { items: changes.map((c) => ({ ...c, at: new Date(c.at).toISOString() })) };
+    return { items: changes.map(presentChange) };
   });
 };

@@ -7,15 +7,24 @@ import { TenantRotation } from '../claim-fairness.js';
 import { assembleContexts, contextKeys } from '../execution-contexts.js';
 import type { ExecutionContextRow, Store, StoreCapabilities, StoreTx, SweepPolicy, SweepResult } from '../port.js';
 import type { AlertRow, AttemptRow, BreakerRow, ChangeRow, ExecutionRow, ExecutionStatus, Lease, RecordRow, StepRow, WorkflowRow, WorkflowVersionRow } from '../../domain/types.js';
-import type { ClaimOptions, ExecutionFilter } from '../types.js';
+import type { ClaimOptions, ConditionStatsRow, ExecutionFilter } from '../types.js';
+import * as stats from './condition-stats.js';
 import { claimInTransaction, heartbeat, sweepInTransaction } from './claim.js';
+import { PgTimers } from './timers.js';
 import { DEFAULT_RETRY, type RetryPolicy, retryIdempotent, runTransaction, SCHEMA_NAME, typeParsers } from './connection.js';
 import { WakeListener } from './listener.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { listExecutions, Q } from './queries.js';
 import * as map from './rows.js';
+import * as stops from './stops.js';
+import * as objectTypes from './object-types.js';
+import type { ObjectTypeVersionRow } from '../../domain/object-type-versions.js';
+import type { CancelFilter, HoldRow, ReleaseResult, StopCounts } from '../stops.js';
 import { countingClient } from './prepared.js';
 import { PgTx } from './tx.js';
+import type { FieldIndex, RecordFilterQuery, RecordQuery } from '../../records/record-query.js';
+import { countRecordsSql, createFieldIndexSql, distinctIndexes, fieldIndexName, findRecordsSql } from '../record-search-sql.js';
+import { postgresRecordDialect } from './record-search.js';
 
 export interface PostgresStoreOptions {
   /** Connection string, e.g. postgres://user:pass@host:5432/db. */
@@ -37,6 +46,11 @@ export interface PostgresStoreOptions {
 export class PostgresStore implements Store {
   readonly backend = 'postgres' as const;
   readonly capabilities: StoreCapabilities = { multiProcess: true };
+  /** Reads of schedules, timers and skipped fires (timers.ts), with the same retries as other reads. */
+  readonly timers = new PgTimers((text, values) => retryIdempotent(this.retry, async () => {
+    const result = await this.pool.query(text, values);
+    return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+  }));
   readonly schema: string;
   private readonly pool: pg.Pool;
   private readonly clientConfig: pg.ClientConfig;
@@ -147,8 +161,45 @@ export class PostgresStore implements Store {
     return (await this.rows<map.RecordSql>(Q.listRecords, [tenant, type, afterId, limit])).map(map.record);
   }
 
+  async findRecords(query: RecordQuery): Promise<RecordRow[]> {
+    const sql = findRecordsSql(query, postgresRecordDialect);
+    return (await this.rows<map.RecordSql>(sql.text, sql.values)).map(map.record);
+  }
+
+  async countRecords(query: RecordFilterQuery): Promise<number> {
+    const sql = countRecordsSql(query, postgresRecordDialect);
+    return Number((await this.one<{ n: string | number }>(sql.text, sql.values))?.n ?? 0);
+  }
+
+  /**
+   * Under the migration lock, so processes starting together do not race on the catalog. A plain
+   * CREATE INDEX (not CONCURRENTLY, which cannot run in a transaction and can leave an invalid
+   * index behind) holds off writes to records while a new index builds: declare indexes before
+   * the table is large, or build them CONCURRENTLY by hand under the same name first.
+   */
+  async ensureFieldIndexes(indexes: readonly FieldIndex[]): Promise<string[]> {
+    const wanted = distinctIndexes(indexes);
+    if (wanted.length === 0) return [];
+    return runTransaction(this.pool, this.retry, async (client) => {
+      await client.query(Q.migrationLock, [this.schema]);
+      const created: string[] = [];
+      for (const index of wanted) {
+        const name = fieldIndexName(index);
+        const exists = await client.query(`SELECT 1 FROM pg_indexes WHERE schemaname = $1 AND indexname = $2`, [this.schema, name]);
+        if (exists.rowCount !== 0) continue;
+        await client.query(createFieldIndexSql(index, postgresRecordDialect));
+        created.push(name);
+      }
+      return created;
+    });
+  }
+
   async listChanges(tenant: string, type: string, recordId: string): Promise<ChangeRow[]> {
     return (await this.rows<map.ChangeSql>(Q.listChanges, [tenant, type, recordId])).map(map.change);
+  }
+
+  async listRecentChanges(tenant: string, type: string, recordId: string, limit: number): Promise<ChangeRow[]> {
+    return (await this.rows<map.ChangeSql>(Q.listRecentChanges, [tenant, type, recordId, limit])).map(map.change);
   }
 
   async getChange(tenant: string, changeId: string): Promise<ChangeRow | undefined> {
@@ -234,6 +285,15 @@ export class PostgresStore implements Store {
     return (await this.rows<map.BreakerSql>(Q.listBreakers, [tenant])).map(map.breaker);
   }
 
+  listConditionStats(tenant: string, workflowId: string): Promise<ConditionStatsRow[]> {
+    return stats.listConditionStats((text, values) => this.rows<stats.ConditionStatsSql>(text, values), tenant, workflowId);
+  }
+
+  async addConditionStats(deltas: ConditionStatsRow[], now: number): Promise<void> {
+    if (deltas.length === 0) return;
+    await runTransaction(this.pool, this.retry, (client) => stats.addConditionStats(client, deltas, now));
+  }
+
   async getBreaker(tenant: string, key: string): Promise<BreakerRow | undefined> {
     const row = await this.one<map.BreakerSql>(Q.getBreaker, [tenant, key]);
     return row && map.breaker(row);
@@ -247,6 +307,34 @@ export class PostgresStore implements Store {
     const rows = await runTransaction(this.pool, this.retry, async (client) =>
       (await client.query<{ n: number }>(Q.releaseWaiting, [tenant, waitingOn, now])).rows);
     return rows[0]?.n ?? 0;
+  }
+
+  hold(h: HoldRow): Promise<{ hold: HoldRow; counts: StopCounts }> {
+    return runTransaction(this.pool, this.retry, (client) => stops.holdInTransaction(client, h));
+  }
+
+  releaseHold(tenant: string, workflowId: string, now: number): Promise<ReleaseResult> {
+    return runTransaction(this.pool, this.retry, (client) => stops.releaseInTransaction(client, tenant, workflowId, now));
+  }
+
+  listHolds(tenant: string): Promise<HoldRow[]> {
+    return stops.listHolds((text, values) => this.rows(text, values), tenant);
+  }
+
+  listObjectTypeVersions(tenant: string, type?: string): Promise<ObjectTypeVersionRow[]> {
+    return objectTypes.listObjectTypeVersions((text, values) => this.rows(text, values), tenant, type);
+  }
+
+  listCurrentObjectTypes(tenant: string): Promise<ObjectTypeVersionRow[]> {
+    return objectTypes.listCurrentObjectTypes((text, values) => this.rows(text, values), tenant);
+  }
+
+  insertObjectTypeVersion(row: ObjectTypeVersionRow): Promise<boolean> {
+    return runTransaction(this.pool, this.retry, (client) => objectTypes.insertInTransaction(client, row));
+  }
+
+  cancelMatching(filter: CancelFilter, by: string, reason: string, now: number): Promise<StopCounts> {
+    return runTransaction(this.pool, this.retry, (client) => stops.cancelInTransaction(client, filter, by, reason, now));
   }
 
   cancelExecutions(tenant: string, ids: string[], from: ExecutionStatus[], reason: string, now: number): Promise<string[]> {

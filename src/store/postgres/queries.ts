@@ -77,10 +77,21 @@ export const Q = {
    * before, $14 after, $15 changedFields (json text or null), $16 versionBefore, $17 versionAfter,
    * $18 actors, $19 causes (json text), $20 rootChangeIds, $21 depths, $22 at. The same columns and
    * casts as updateRecord and appendChange; changes are inserted in array order, so their seq
-   * follows the order they were appended in. The two tables share nothing, so one snapshot for
-   * both is what the separate statements would have done. Returns how many records matched.
+   * follows the order they were appended in; record inserts: $23 tenants, $24 types, $25 ids, $26
+   * versions, $27 data, $28 createdAt, $29 updatedAt (keys locked and found absent, none of them
+   * also updated: write-behind.ts folds such an update into its insert). The parts share no row,
+   * so one snapshot for all is what the separate statements would have done. Returns how many
+   * records were updated and the ids inserted (an id missing there already existed: RECORD_EXISTS).
    */
-  flushWrites: `WITH u AS (
+  flushWrites: `WITH i AS (
+      INSERT INTO records (tenant, type, id, version, data, created_at, updated_at)
+      SELECT x.tenant, x.type, x.id, x.version, x.data::jsonb, x.created_at, x.updated_at
+      FROM unnest($23::text[], $24::text[], $25::text[], $26::integer[], $27::text[], $28::bigint[], $29::bigint[])
+        AS x(tenant, type, id, version, data, created_at, updated_at)
+      ORDER BY x.tenant, x.type, x.id
+      ON CONFLICT (tenant, type, id) DO NOTHING
+      RETURNING tenant, type, id
+    ), u AS (
       UPDATE records r SET version = x.version, data = x.data::jsonb, updated_at = x.updated_at
       FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[], $5::text[], $6::bigint[], $7::integer[])
         AS x(tenant, type, id, version, data, updated_at, expected)
@@ -98,9 +109,12 @@ export const Q = {
       ORDER BY x.ord
       RETURNING 1
     )
-    SELECT (SELECT count(*) FROM u)::integer AS updated, (SELECT count(*) FROM c)::integer AS appended`,
+    SELECT (SELECT count(*) FROM u)::integer AS updated, (SELECT count(*) FROM c)::integer AS appended,
+      (SELECT coalesce(jsonb_agg(jsonb_build_array(tenant, type, id)), '[]'::jsonb) FROM i) AS inserted`,
   /** $1 tenant, $2 type, $3 recordId */
   listChanges: `SELECT * FROM changes WHERE tenant = $1 AND type = $2 AND record_id = $3 ORDER BY seq`,
+  /** $1 tenant, $2 type, $3 recordId, $4 limit */
+  listRecentChanges: `SELECT * FROM changes WHERE tenant = $1 AND type = $2 AND record_id = $3 ORDER BY seq DESC LIMIT $4`,
   /** $1 tenant, $2 id */
   getChange: `SELECT * FROM changes WHERE tenant = $1 AND id = $2`,
 
@@ -145,12 +159,17 @@ export const Q = {
   insertExecutionsOfKind: insertExecutionsSql(true),
 
   /** $1 id, $2 attempt. Locks the row so a sweep cannot take the lease before this transaction ends. */
-  checkLease: `SELECT 1 FROM executions WHERE id = $1 AND status = 'running' AND attempt = $2 FOR UPDATE`,
+  checkLease: `SELECT e.stop_request, e.stopped_by, e.stop_reason, h.actor AS hold_actor, h.reason AS hold_reason
+    FROM executions e LEFT JOIN LATERAL (
+      -- the hold covering it (store/stops.ts): its workflow's first, else the tenant's
+      SELECT actor, reason FROM holds WHERE tenant = e.tenant AND workflow_id IN (e.workflow_id, '*')
+      ORDER BY workflow_id = '*' LIMIT 1) h ON true
+    WHERE e.id = $1 AND e.status = 'running' AND e.attempt = $2 FOR UPDATE OF e`,
 
   /** $1 id, $2 attempt, $3 status, $4 reason, $5 finishedAt, $6 runAt (null keeps it), $7 waitingOn. Returns the lane released. */
   finish: `WITH done AS (
       UPDATE executions SET lease_expiries = 0, status = $3, reason = $4, finished_at = $5, run_at = COALESCE($6::bigint, run_at),
-        waiting_on = $7, lease_until = NULL, worker_id = NULL
+        waiting_on = $7, lease_until = NULL, worker_id = NULL, stop_request = NULL, stopped_by = $8, stop_reason = $9
       WHERE id = $1 AND status = 'running' AND attempt = $2
       RETURNING id, tenant, lane
     ), released AS (
@@ -174,7 +193,7 @@ export const Q = {
         WITH ORDINALITY AS x(id, attempt, done_at, step_id, step_attempt, status, output, error, started_at, finished_at, ord)
     ), done AS (
       UPDATE executions e SET lease_expiries = 0, status = 'succeeded', reason = NULL, finished_at = input.done_at,
-        waiting_on = NULL, lease_until = NULL, worker_id = NULL
+        waiting_on = NULL, lease_until = NULL, worker_id = NULL, stop_request = NULL, stopped_by = NULL, stop_reason = NULL
       FROM input WHERE e.id = input.id AND e.status = 'running' AND e.attempt = input.attempt
       RETURNING e.id, e.tenant, e.lane
     ), saved AS (
@@ -208,7 +227,11 @@ export const Q = {
       SELECT id FROM executions WHERE status = 'running' AND lease_until < $1 AND lease_expiries + 1 < $2
       FOR UPDATE SKIP LOCKED
     ), requeued AS (
-      UPDATE executions e SET status = 'queued', lease_until = NULL, worker_id = NULL, lease_expiries = e.lease_expiries + 1
+      UPDATE executions e SET lease_until = NULL, worker_id = NULL, lease_expiries = e.lease_expiries + 1,
+        -- a stop asked of the lost worker is done here instead (store/stops.ts)
+        status = CASE e.stop_request WHEN 'cancel' THEN 'cancelled' WHEN 'pause' THEN 'paused' ELSE 'queued' END,
+        reason = CASE e.stop_request WHEN 'cancel' THEN e.stop_reason ELSE e.reason END,
+        finished_at = CASE e.stop_request WHEN 'cancel' THEN $1 ELSE e.finished_at END, stop_request = NULL
       FROM expired WHERE e.id = expired.id
       RETURNING e.id, e.tenant, e.lane
     ), released AS (
@@ -330,9 +353,14 @@ export const Q = {
    * requeued execution was its running one.
    */
   requeue: `WITH moved AS (
-      UPDATE executions SET status = 'queued', run_at = $4, reason = NULL, finished_at = NULL, lease_until = NULL, worker_id = NULL
-      WHERE tenant = $1 AND id = ANY($2::text[]) AND status = ANY($3::text[])
-      RETURNING id, lane
+      UPDATE executions e SET run_at = $4, reason = NULL, finished_at = NULL, lease_until = NULL, worker_id = NULL,
+        -- a hold covering it holds it (store/stops.ts)
+        status = CASE WHEN h.actor IS NULL THEN 'queued' ELSE 'paused' END, stopped_by = h.actor, stop_reason = h.reason
+      FROM executions x LEFT JOIN LATERAL (
+        SELECT actor, reason FROM holds WHERE tenant = x.tenant AND workflow_id IN (x.workflow_id, '*')
+        ORDER BY workflow_id = '*' LIMIT 1) h ON true
+      WHERE x.id = e.id AND e.tenant = $1 AND e.id = ANY($2::text[]) AND e.status = ANY($3::text[])
+      RETURNING e.id, e.lane
     ), lanes_up AS (
       INSERT INTO lanes (tenant, lane, ready_at) SELECT $1, lane, $4::bigint FROM moved GROUP BY lane ORDER BY lane
       ON CONFLICT (tenant, lane) DO UPDATE SET ready_at = LEAST(lanes.ready_at, excluded.ready_at),
@@ -421,6 +449,18 @@ export const Q = {
     ON CONFLICT (tenant, key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
   /** $1 tenant */
   listBreakers: `SELECT * FROM breakers WHERE tenant = $1 ORDER BY key`,
+
+  // condition stats (measured cost and selectivity, added in batches) --------------------------
+  /** $1 tenant, $2 workflowId */
+  listConditionStats: `SELECT * FROM condition_stats WHERE tenant = $1 AND workflow_id = $2 ORDER BY condition_key`,
+  /** $1 tenants, $2 workflowIds, $3 conditionKeys (text[]), $4 runs, $5 falses (bigint[]), $6 totalMs (float8[]), $7 now; one row per key */
+  addConditionStats: `INSERT INTO condition_stats (tenant, workflow_id, condition_key, runs, falses, total_ms, updated_at)
+    SELECT d.tenant, d.workflow_id, d.condition_key, d.runs, d.falses, d.total_ms, $7::bigint
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::float8[])
+      AS d(tenant, workflow_id, condition_key, runs, falses, total_ms)
+    ON CONFLICT (tenant, workflow_id, condition_key) DO UPDATE SET runs = condition_stats.runs + excluded.runs,
+      falses = condition_stats.falses + excluded.falses, total_ms = condition_stats.total_ms + excluded.total_ms,
+      updated_at = excluded.updated_at`,
 
   // steps -------------------------------------------------------------------------------------
   /** $1 executionId, $2 stepId, $3 attempt, $4 status, $5 output (json text), $6 error, $7 startedAt, $8 finishedAt */

@@ -16,6 +16,7 @@ export interface ExecutionSql {
   parent_id: string | null; record_type: string; record_id: string; lane: string; status: string; attempt: number; run_at: number;
   lease_until: number | null; worker_id: string | null; root_change_id: string; depth: number; reason: string | null; input: Json;
   created_at: number; started_at: number | null; finished_at: number | null; lease_expiries: number; occurrence_kind: string;
+  stop_request: string | null; stopped_by: string | null; stop_reason: string | null;
 }
 export interface StepSql {
   execution_id: string; step_id: string; attempt: number; status: string; output: Json; error: string | null; started_at: number; finished_at: number;
@@ -54,11 +55,12 @@ const columns = (tuples: readonly unknown[][], width: number): unknown[][] =>
 
 /**
  * Q.flushWrites: updates as Q.updateRecord parameter tuples (7 each), then changes as
- * Q.appendChange tuples (15 each), turned into parallel arrays. Built from the single-row params
- * so that both paths encode every column (JSON text, nulls, times) the same way.
+ * Q.appendChange tuples (15 each), then inserts as Q.insertRecord tuples (7 each), turned into
+ * parallel arrays. Built from the single-row params so that both paths encode every column (JSON
+ * text, nulls, times) the same way.
  */
-export const flushWritesParams = (updates: readonly unknown[][], changes: readonly unknown[][]): unknown[] =>
-  [...columns(updates, 7), ...columns(changes, 15)];
+export const flushWritesParams = (updates: readonly unknown[][], changes: readonly unknown[][], inserts: readonly unknown[][] = []): unknown[] =>
+  [...columns(updates, 7), ...columns(changes, 15), ...columns(inserts, 7)];
 
 export const workflow = (r: WorkflowSql): WorkflowRow => ({
   tenant: r.tenant, workflowId: r.workflow_id, enabled: r.enabled, latestVersion: r.latest_version, activeVersion: r.active_version, updatedAt: r.updated_at,
@@ -83,6 +85,7 @@ export const execution = (r: ExecutionSql): ExecutionRow => ({
   rootChangeId: r.root_change_id, depth: r.depth, reason: r.reason, input: r.input,
   createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at, leaseExpiries: r.lease_expiries,
   occurrenceKind: r.occurrence_kind as ExecutionRow['occurrenceKind'],
+  stopRequest: (r.stop_request ?? null) as ExecutionRow['stopRequest'], stoppedBy: r.stopped_by ?? null, stopReason: r.stop_reason ?? null,
 });
 
 /** Only an execution of another kind than a record change names occurrence_kind (Q.insertExecutionsOfKind). */

@@ -11,6 +11,9 @@ import { ConflictError } from './connection.js';
 import { Q } from './queries.js';
 import * as map from './rows.js';
 import { WriteBehind } from './write-behind.js';
+import { PgTimersTx } from './timers.js';
+import { STOP_Q } from './stops.js';
+import { stopRequestOf, type LeaseCheckRow, type StopRequest } from '../stops.js';
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -43,6 +46,17 @@ export class PgTx implements StoreTx {
 
   constructor(private readonly client: pg.PoolClient) {}
 
+  /** Time triggers (postgres/timers.ts): their tables are neither records nor changes, so no flush. */
+  get timers(): PgTimersTx {
+    this.timersTx ??= new PgTimersTx(async <R extends pg.QueryResultRow>(text: string, values: unknown[]) => {
+      const result = await this.client.query<R>(text, values);
+      return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+    });
+    return this.timersTx;
+  }
+
+  private timersTx: PgTimersTx | undefined;
+
   /**
    * The write-behind buffer is empty at every savepoint boundary: flushed before SAVEPOINT and
    * before RELEASE (a flush error inside counts as fn's and rolls the savepoint back). So on a
@@ -67,7 +81,8 @@ export class PgTx implements StoreTx {
   }
 
   /**
-   * From now on, updateRecord of a record in the lock cache and appendChange are buffered and
+   * From now on, insertRecord of a key locked and found absent, updateRecord of a record in the
+   * lock cache and appendChange are buffered and
    * sent together by flush() (see the port). Statements that read or write records or changes
    * flush first; the others (executions, lanes, steps, alerts, effects, attempts, breakers,
    * workflows, catalog) touch neither table and leave the buffer alone. The store flushes before
@@ -81,11 +96,18 @@ export class PgTx implements StoreTx {
   async flush(): Promise<void> {
     const batch = this.pending.take();
     if (!batch) return;
-    const [result] = await this.rows<{ updated: number }>(Q.flushWrites, batch.params);
+    const [result] = await this.rows<{ updated: number; inserted: [string, string, string][] }>(Q.flushWrites, batch.params);
     // Every buffered key was decided against its row, locked FOR UPDATE: a miss is a bug in the
     // bookkeeping (record-locks.ts), never a concurrent writer. Fail rather than commit without it.
     if (result?.updated !== batch.records) {
       throw new SwitchyardError('INTERNAL', `write-behind flush updated ${result?.updated ?? 0} of ${batch.records} records`);
+    }
+    // An absent key has no row to lock: another transaction may have inserted it since (as with
+    // a single insertRecord, the database reports it, here for the whole flush).
+    if (result.inserted.length !== batch.inserts.length) {
+      const done = new Set(result.inserted.map((k) => JSON.stringify(k)));
+      const taken = batch.inserts.find((r) => !done.has(JSON.stringify([r.tenant, r.type, r.id])));
+      throw new SwitchyardError('RECORD_EXISTS', `${taken?.type ?? 'record'} ${taken?.id ?? ''} exists`);
     }
   }
 
@@ -121,6 +143,14 @@ export class PgTx implements StoreTx {
   }
 
   async insertRecord(row: RecordRow): Promise<void> {
+    if (this.deferring) {
+      const cached = this.locks.get(row.tenant, row.type, row.id);
+      if (cached.hit && !cached.row) {
+        this.pending.insert(row);
+        this.locks.inserted(row);
+        return;
+      }
+    }
     await this.flush();
     if ((await this.count(Q.insertRecord, map.insertRecordParams(row))) !== 1) {
       throw new SwitchyardError('RECORD_EXISTS', `${row.type} ${row.id} exists`);
@@ -170,6 +200,9 @@ export class PgTx implements StoreTx {
       const [result] = await this.rows<{ inserted: number }>(statement, [map.executionBatch(group)]);
       inserted += result?.inserted ?? 0;
     }
+    // Queued while held (store/stops.ts): who holds them. Only then a statement on migration 7's columns.
+    const held = rows.filter((r) => r.status === 'paused');
+    if (held.length > 0) await this.client.query(STOP_Q.markHeld, [held.map((r) => r.id), held.map((r) => r.stoppedBy ?? null), held.map((r) => r.stopReason ?? null)]);
     return inserted;
   }
 
@@ -215,10 +248,10 @@ export class PgTx implements StoreTx {
     await this.client.query(Q.upsertWorkflow, map.workflowParams(row));
   }
 
-  async checkLease(lease: Lease): Promise<void> {
-    if ((await this.count(Q.checkLease, [lease.executionId, lease.attempt])) !== 1) {
-      throw new StaleLeaseError(lease.executionId, lease.attempt);
-    }
+  async checkLease(lease: Lease): Promise<StopRequest | undefined> {
+    const [row] = await this.rows<LeaseCheckRow>(Q.checkLease, [lease.executionId, lease.attempt]);
+    if (!row) throw new StaleLeaseError(lease.executionId, lease.attempt);
+    return stopRequestOf(row);
   }
 
   async saveStep(step: StepRow): Promise<void> {
@@ -284,7 +317,7 @@ export class PgTx implements StoreTx {
 export async function finish(client: pg.ClientBase, lease: Lease, update: ExecutionUpdate): Promise<void> {
   const done = await client.query<{ tenant: string; lane: string }>(Q.finish, [
     lease.executionId, lease.attempt, update.status, update.reason ?? null, update.finishedAt ?? null, update.runAt ?? null,
-    update.waitingOn ?? null,
+    update.waitingOn ?? null, update.stoppedBy ?? null, update.stopReason ?? null,
   ]);
   const [lane] = done.rows;
   if (!lane) throw new StaleLeaseError(lease.executionId, lease.attempt);

@@ -1,36 +1,31 @@
-// The SQLite store's one connection: the better-sqlite3 handle, its prepared statements, the
+// The SQLite store's one connection: the driver handle (driver.ts), its prepared statements, the
 // statement counter, and the queue every operation waits in (see ARCHITECTURE.md beside this file).
-// better-sqlite3 is synchronous; the port is async, so every operation runs under this one mutex.
-import Database from 'better-sqlite3';
+// The drivers are synchronous; the port is async, so every operation runs under this one mutex.
+import type { SqliteDatabase, SqliteDriverName, SqliteStatement } from './driver.js';
+import { openSqlite } from './open-sqlite.js';
 
 export type Params = Record<string, unknown>;
 
 export class SqliteConnection {
-  /** The driver handle: for what the counted helpers below do not cover (migrate, transaction state). */
-  readonly db: Database.Database;
-  private readonly statements = new Map<string, Database.Statement>();
+  /** The driver handle: for what the counted helpers below do not cover (migrate, close). */
+  readonly db: SqliteDatabase;
+  private readonly statements = new Map<string, SqliteStatement>();
   /** Operations waiting for the connection: interactive ones (a user waits) go first. */
   private readonly waiting: { interactive: (() => Promise<void>)[]; background: (() => Promise<void>)[] } = { interactive: [], background: [] };
   private busy = false;
   /** Statements executed so far (statementCount). */
   private statementsRun = 0;
 
-  constructor(path: string) {
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
+  constructor(path: string, driver?: SqliteDriverName) {
+    this.db = openSqlite(path, { driver });
+    this.db.exec('PRAGMA journal_mode = WAL');
+    this.db.exec('PRAGMA synchronous = NORMAL');
+    // node:sqlite waits 0 ms for a lock by default: another process (a CLI command) may hold it a moment.
+    this.db.exec('PRAGMA busy_timeout = 5000');
     // Fewer, larger WAL checkpoints and a 64 MiB page cache: measured +25% executions/s (bench/RESULTS.md).
-    this.db.pragma('wal_autocheckpoint = 10000');
-    this.db.pragma('cache_size = -65536');
-    this.db.pragma('foreign_keys = ON');
-    // Count the BEGIN and COMMIT (or ROLLBACK) that the driver's transaction wrapper runs around
-    // each call: it runs them itself, not through stmt().
-    const transaction = this.db.transaction.bind(this.db);
-    this.db.transaction = ((fn: (...args: unknown[]) => unknown) => transaction((...args: unknown[]) => {
-      this.statementsRun += 2;
-      return fn(...args);
-    })) as typeof this.db.transaction;
+    this.db.exec('PRAGMA wal_autocheckpoint = 10000');
+    this.db.exec('PRAGMA cache_size = -65536');
+    this.db.exec('PRAGMA foreign_keys = ON');
   }
 
   /** Statements executed since the store opened (BEGIN/COMMIT included): in-process calls, not round trips. */
@@ -51,12 +46,26 @@ export class SqliteConnection {
     }
   }
 
-  /** Runs fn inside the driver's transaction wrapper (BEGIN ... COMMIT, or ROLLBACK when fn throws). */
+  /**
+   * BEGIN; fn(); COMMIT, or ROLLBACK when fn throws (fn is synchronous). Inside an open transaction
+   * it is a savepoint, undone alone when fn throws. BEGIN and COMMIT count as two statements.
+   */
   atomic<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    const nested = this.db.inTransaction;
+    this.exec(nested ? 'SAVEPOINT atomic' : 'BEGIN');
+    let result: T;
+    try {
+      result = fn();
+    } catch (error) {
+      // SQLite may have ended the transaction itself (SQLITE_FULL...): then there is nothing to undo.
+      if (this.db.inTransaction) this.exec(nested ? 'ROLLBACK TO atomic; RELEASE atomic' : 'ROLLBACK');
+      throw error;
+    }
+    this.exec(nested ? 'RELEASE atomic' : 'COMMIT');
+    return result;
   }
 
-  private stmt(sql: string): Database.Statement {
+  private stmt(sql: string): SqliteStatement {
     this.statementsRun++;
     let s = this.statements.get(sql);
     if (!s) {
@@ -75,12 +84,12 @@ export class SqliteConnection {
   }
 
   run(sql: string, params: Params = {}): number {
-    return this.stmt(sql).run(params).changes;
+    return this.stmt(sql).run(params);
   }
 
   /**
    * Serializes every operation: one connection must never interleave a read into an open
-   * transaction. better-sqlite3 never yields, so background work (the worker's reads and
+   * transaction. The driver never yields, so background work (the worker's reads and
    * checkpoints) is started from setImmediate: pending I/O, such as an HTTP request for a record
    * write, gets a turn between any two operations, and interactive writes run before queued
    * background ones. A write's latency then stays flat however much work its triggers queue.

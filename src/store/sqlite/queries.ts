@@ -11,6 +11,9 @@ const queuedTenants = `RECURSIVE queued_tenants(tenant) AS (
       FROM queued_tenants q WHERE q.tenant IS NOT NULL
     )`;
 
+/** FROM clause: the holds covering the execution being updated (store/stops.ts). */
+const covering = `holds h WHERE h.tenant = executions.tenant AND h.workflow_id IN (executions.workflow_id, '*')`;
+
 export const Q = {
   // records -----------------------------------------------------------------------------------
   getRecord: `SELECT * FROM records WHERE tenant = @tenant AND type = @type AND id = @id`,
@@ -28,6 +31,7 @@ export const Q = {
     VALUES (@id, @tenant, @type, @recordId, @operation, @before, @after, @changedFields,
       @versionBefore, @versionAfter, @actor, @cause, @rootChangeId, @depth, @at)`,
   listChanges: `SELECT * FROM changes WHERE tenant = @tenant AND type = @type AND record_id = @recordId ORDER BY seq`,
+  listRecentChanges: `SELECT * FROM changes WHERE tenant = @tenant AND type = @type AND record_id = @recordId ORDER BY seq DESC LIMIT @limit`,
   getChange: `SELECT * FROM changes WHERE tenant = @tenant AND id = @id`,
 
   // workflows ---------------------------------------------------------------------------------
@@ -79,10 +83,15 @@ export const Q = {
   claim: `UPDATE executions SET status = 'running', attempt = attempt + 1, lease_until = @leaseUntil,
       worker_id = @workerId, started_at = COALESCE(started_at, @now)
     WHERE id = @id AND status = 'queued' RETURNING *`,
-  checkLease: `SELECT 1 FROM executions WHERE id = @id AND status = 'running' AND attempt = @attempt`,
+  /** The lease is held: then its stop request, or the hold covering it (store/stops.ts), if any. */
+  checkLease: `SELECT e.stop_request, e.stopped_by, e.stop_reason, h.actor AS hold_actor, h.reason AS hold_reason
+    FROM executions e LEFT JOIN holds h ON h.tenant = e.tenant AND h.workflow_id IN (e.workflow_id, '*')
+    WHERE e.id = @id AND e.status = 'running' AND e.attempt = @attempt
+    ORDER BY h.workflow_id = '*' LIMIT 1`,
   /** A finish is a checkpoint: it clears lease_expiries (poison-pill containment). */
   finish: `UPDATE executions SET lease_expiries = 0, status = @status, reason = @reason, finished_at = @finishedAt,
-      run_at = COALESCE(@runAt, run_at), waiting_on = @waitingOn, lease_until = NULL, worker_id = NULL
+      run_at = COALESCE(@runAt, run_at), waiting_on = @waitingOn, lease_until = NULL, worker_id = NULL,
+      stop_request = NULL, stopped_by = @stoppedBy, stop_reason = @stopReason
     WHERE id = @id AND status = 'running' AND attempt = @attempt`,
   /** A breaker closed: its waiting executions are due now (executions_waiting_on). */
   releaseWaiting: `UPDATE executions SET run_at = MIN(run_at, @now), waiting_on = NULL
@@ -90,7 +99,11 @@ export const Q = {
   heartbeat: `UPDATE executions SET lease_until = @leaseUntil
     WHERE id = @id AND status = 'running' AND attempt = @attempt AND worker_id = @workerId`,
   /** Requeues expired leases below the quarantine threshold (@maxExpiries), counting the expiry. */
-  sweep: `UPDATE executions SET status = 'queued', lease_until = NULL, worker_id = NULL, lease_expiries = lease_expiries + 1
+  sweep: `UPDATE executions SET lease_until = NULL, worker_id = NULL, lease_expiries = lease_expiries + 1,
+      -- a stop asked of the lost worker is done here instead (store/stops.ts)
+      status = CASE stop_request WHEN 'cancel' THEN 'cancelled' WHEN 'pause' THEN 'paused' ELSE 'queued' END,
+      reason = CASE stop_request WHEN 'cancel' THEN stop_reason ELSE reason END,
+      finished_at = CASE stop_request WHEN 'cancel' THEN @now ELSE finished_at END, stop_request = NULL
     WHERE status = 'running' AND lease_until < @now AND lease_expiries + 1 < @maxExpiries`,
   /** Expired leases that reach the quarantine threshold with this expiry. */
   expiredAtThreshold: `SELECT * FROM executions
@@ -126,7 +139,11 @@ export const Q = {
         ORDER BY e.created_at DESC LIMIT 1)
       FROM json_each(@workflowIds) AS w`,
   /** Dead-letter replay: back to the queue; checkpointed steps stay done. */
-  requeue: `UPDATE executions SET status = 'queued', run_at = @now, reason = NULL, finished_at = NULL
+  requeue: `UPDATE executions SET run_at = @now, reason = NULL, finished_at = NULL,
+      -- a hold covering it holds it (store/stops.ts)
+      status = CASE WHEN EXISTS (SELECT 1 FROM ${covering}) THEN 'paused' ELSE 'queued' END,
+      stopped_by = (SELECT h.actor FROM ${covering} ORDER BY h.workflow_id = '*' LIMIT 1),
+      stop_reason = (SELECT h.reason FROM ${covering} ORDER BY h.workflow_id = '*' LIMIT 1)
     WHERE tenant = @tenant AND id = @id AND status IN (SELECT value FROM json_each(@from)) RETURNING id`,
   cancel: `UPDATE executions SET status = 'cancelled', reason = @reason, finished_at = @now
     WHERE tenant = @tenant AND id = @id AND status IN (SELECT value FROM json_each(@from)) RETURNING id`,
@@ -144,6 +161,13 @@ export const Q = {
   putBreaker: `INSERT INTO breakers (tenant, key, state, updated_at) VALUES (@tenant, @key, @state, @updatedAt)
     ON CONFLICT (tenant, key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
   listBreakers: `SELECT * FROM breakers WHERE tenant = @tenant ORDER BY key`,
+
+  // condition stats (measured cost and selectivity, added in batches) --------------------------
+  listConditionStats: `SELECT * FROM condition_stats WHERE tenant = @tenant AND workflow_id = @workflowId ORDER BY condition_key`,
+  addConditionStats: `INSERT INTO condition_stats (tenant, workflow_id, condition_key, runs, falses, total_ms, updated_at)
+    VALUES (@tenant, @workflowId, @conditionKey, @runs, @falses, @totalMs, @now)
+    ON CONFLICT (tenant, workflow_id, condition_key) DO UPDATE SET runs = runs + excluded.runs,
+      falses = falses + excluded.falses, total_ms = total_ms + excluded.total_ms, updated_at = excluded.updated_at`,
 
   // steps -------------------------------------------------------------------------------------
   saveStep: `INSERT INTO steps (execution_id, step_id, attempt, status, output, error, started_at, finished_at)

@@ -14,6 +14,7 @@ export interface ExecutionSql {
   parent_id: string | null; record_type: string; record_id: string; lane: string; status: string; attempt: number; run_at: number;
   lease_until: number | null; worker_id: string | null; root_change_id: string; depth: number; reason: string | null; input: string;
   created_at: number; started_at: number | null; finished_at: number | null; lease_expiries: number; occurrence_kind: string;
+  stop_request: string | null; stopped_by: string | null; stop_reason: string | null;
 }
 export interface StepSql {
   execution_id: string; step_id: string; attempt: number; status: string; output: string; error: string | null; started_at: number; finished_at: number;
@@ -55,12 +56,13 @@ export const execution = (r: ExecutionSql): ExecutionRow => ({
   rootChangeId: r.root_change_id, depth: r.depth, reason: r.reason, input: parse(r.input),
   createdAt: r.created_at, startedAt: r.started_at, finishedAt: r.finished_at, leaseExpiries: r.lease_expiries,
   occurrenceKind: r.occurrence_kind as ExecutionRow['occurrenceKind'],
+  stopRequest: (r.stop_request ?? null) as ExecutionRow['stopRequest'], stoppedBy: r.stopped_by ?? null, stopReason: r.stop_reason ?? null,
 });
 
 /** Only an execution of another kind than a record change names occurrence_kind (Q.insertExecutionOfKind). */
 export const namesOccurrenceKind = (e: NewExecution): boolean => (e.occurrenceKind ?? 'record_change') !== 'record_change';
 
-export const executionParams = (e: NewExecution): Record<string, unknown> => ({
+export const executionParams = ({ stoppedBy: _by, stopReason: _why, ...e }: NewExecution): Record<string, unknown> => ({
   ...e, input: JSON.stringify(e.input), status: e.status ?? 'queued', reason: e.reason ?? null, finishedAt: e.finishedAt ?? null,
 });
 

@@ -1,33 +1,49 @@
 // The embedded store: one SQLite file in WAL mode, one connection, one process.
-// better-sqlite3 is synchronous; the port is async, so every operation runs under one mutex and
+// The driver (node:sqlite) is synchronous; the port is async, so every operation runs under one mutex and
 // a transaction is BEGIN IMMEDIATE ... COMMIT around the caller's async function.
 // The files and the one-connection queue: ARCHITECTURE.md beside this file.
 import { TenantRotation } from '../claim-fairness.js';
 import { assembleContexts, contextKeys } from '../execution-contexts.js';
 import type { ExecutionContextRow, Store, StoreCapabilities, StoreTx, SweepPolicy, SweepResult, TransactionOptions } from '../port.js';
 import type { AlertRow, AttemptRow, BreakerRow, ChangeRow, ExecutionRow, ExecutionStatus, Lease, NewExecution, RecordRow, StepRow, WorkflowRow, WorkflowVersionRow } from '../../domain/types.js';
-import type { ClaimOptions, ExecutionFilter } from '../types.js';
+import type { ClaimOptions, ConditionStatsRow, ExecutionFilter } from '../types.js';
+import * as stats from './condition-stats.js';
 import { claimExecutions, heartbeat, sweepLeases } from './claim.js';
 import { SqliteConnection } from './connection.js';
+import type { SqliteDriverName } from './driver.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { Q } from './queries.js';
+import { SqliteTimers } from './timers.js';
+import type { FieldIndex, RecordFilterQuery, RecordQuery } from '../../records/record-query.js';
+import { countRecordsSql, createFieldIndexSql, distinctIndexes, fieldIndexName, findRecordsSql } from '../record-search-sql.js';
+import { namedParams, sqliteRecordDialect } from './record-search.js';
 import * as map from './rows.js';
+import * as stops from './stops.js';
+import * as objectTypes from './object-types.js';
+import type { ObjectTypeVersionRow } from '../../domain/object-type-versions.js';
+import type { CancelFilter, HoldRow, ReleaseResult, StopCounts } from '../stops.js';
 import { catalogRevision, runTransaction } from './tx.js';
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:'. */
   path: string;
+  /** SQLite driver (driver.ts): node:sqlite, the only one. */
+  driver?: SqliteDriverName;
 }
 
 export class SqliteStore implements Store {
   readonly backend = 'sqlite' as const;
   readonly capabilities: StoreCapabilities = { multiProcess: false };
+  /** Reads of schedules, timers and skipped fires (timers.ts). */
+  get timers(): SqliteTimers {
+    return new SqliteTimers(this.conn);
+  }
   private readonly conn: SqliteConnection;
   private readonly wakeListeners = new Set<() => void>();
   private readonly tenantRotation = new TenantRotation();
 
   constructor(options: SqliteStoreOptions) {
-    this.conn = new SqliteConnection(options.path);
+    this.conn = new SqliteConnection(options.path, options.driver);
   }
 
   /** Statements executed since the store opened (BEGIN/COMMIT included): in-process calls, not round trips. */
@@ -42,10 +58,10 @@ export class SqliteStore implements Store {
       const applied = new Set(db.prepare('SELECT version FROM schema_migrations').all().map((r) => (r as { version: number }).version));
       for (const m of MIGRATIONS) {
         if (applied.has(m.version) || m.version > toVersion) continue;
-        db.transaction(() => {
+        this.conn.atomic(() => {
           db.exec(m.sql);
-          db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
-        })();
+          db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (@version, @name, @at)').run({ version: m.version, name: m.name, at: Date.now() });
+        });
       }
     });
   }
@@ -71,8 +87,35 @@ export class SqliteStore implements Store {
     return this.conn.exclusive(() => this.conn.all<map.RecordSql>(Q.listRecords, { tenant, type, limit, after: afterId }).map(map.record));
   }
 
+  findRecords(query: RecordQuery): Promise<RecordRow[]> {
+    const sql = findRecordsSql(query, sqliteRecordDialect);
+    return this.conn.exclusive(() => this.conn.all<map.RecordSql>(sql.text, namedParams(sql)).map(map.record));
+  }
+
+  countRecords(query: RecordFilterQuery): Promise<number> {
+    const sql = countRecordsSql(query, sqliteRecordDialect);
+    return this.conn.exclusive(() => this.conn.get<{ n: number }>(sql.text, namedParams(sql))?.n ?? 0);
+  }
+
+  ensureFieldIndexes(indexes: readonly FieldIndex[]): Promise<string[]> {
+    return this.conn.exclusive(() => {
+      const created: string[] = [];
+      for (const index of distinctIndexes(indexes)) {
+        const name = fieldIndexName(index);
+        if (this.conn.get(`SELECT name FROM sqlite_master WHERE type = 'index' AND name = @name`, { name })) continue;
+        this.conn.exec(createFieldIndexSql(index, sqliteRecordDialect));
+        created.push(name);
+      }
+      return created;
+    });
+  }
+
   listChanges(tenant: string, type: string, recordId: string): Promise<ChangeRow[]> {
     return this.conn.exclusive(() => this.conn.all<map.ChangeSql>(Q.listChanges, { tenant, type, recordId }).map(map.change));
+  }
+
+  listRecentChanges(tenant: string, type: string, recordId: string, limit: number): Promise<ChangeRow[]> {
+    return this.conn.exclusive(() => this.conn.all<map.ChangeSql>(Q.listRecentChanges, { tenant, type, recordId, limit }).map(map.change));
   }
 
   getChange(tenant: string, id: string): Promise<ChangeRow | undefined> {
@@ -168,6 +211,14 @@ export class SqliteStore implements Store {
     return this.conn.exclusive(() => this.conn.all<map.BreakerSql>(Q.listBreakers, { tenant }).map(map.breaker));
   }
 
+  listConditionStats(tenant: string, workflowId: string): Promise<ConditionStatsRow[]> {
+    return stats.listConditionStats(this.conn, tenant, workflowId);
+  }
+
+  addConditionStats(deltas: ConditionStatsRow[], now: number): Promise<void> {
+    return stats.addConditionStats(this.conn, deltas, now);
+  }
+
   getBreaker(tenant: string, key: string): Promise<BreakerRow | undefined> {
     return this.conn.exclusive(() => {
       const row = this.conn.get<map.BreakerSql>(Q.getBreaker, { tenant, key });
@@ -182,6 +233,34 @@ export class SqliteStore implements Store {
 
   releaseWaiting(tenant: string, waitingOn: string, now: number): Promise<number> {
     return this.conn.exclusive(() => this.conn.run(Q.releaseWaiting, { tenant, waitingOn, now }));
+  }
+
+  hold(h: HoldRow): Promise<{ hold: HoldRow; counts: StopCounts }> {
+    return this.conn.exclusive(() => stops.hold(this.conn, h));
+  }
+
+  releaseHold(tenant: string, workflowId: string, now: number): Promise<ReleaseResult> {
+    return this.conn.exclusive(() => stops.releaseHold(this.conn, tenant, workflowId, now));
+  }
+
+  listHolds(tenant: string): Promise<HoldRow[]> {
+    return this.conn.exclusive(() => stops.listHolds(this.conn, tenant));
+  }
+
+  listObjectTypeVersions(tenant: string, type?: string): Promise<ObjectTypeVersionRow[]> {
+    return this.conn.exclusive(() => objectTypes.listObjectTypeVersions(this.conn, tenant, type));
+  }
+
+  listCurrentObjectTypes(tenant: string): Promise<ObjectTypeVersionRow[]> {
+    return this.conn.exclusive(() => objectTypes.listCurrentObjectTypes(this.conn, tenant));
+  }
+
+  insertObjectTypeVersion(row: ObjectTypeVersionRow): Promise<boolean> {
+    return this.conn.exclusive(() => objectTypes.insertObjectTypeVersion(this.conn, row));
+  }
+
+  cancelMatching(filter: CancelFilter, by: string, reason: string, now: number): Promise<StopCounts> {
+    return this.conn.exclusive(() => stops.cancelMatching(this.conn, filter, by, reason, now));
   }
 
   cancelExecutions(tenant: string, ids: string[], from: ExecutionStatus[], reason: string, now: number): Promise<string[]> {

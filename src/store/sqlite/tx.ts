@@ -9,7 +9,11 @@ import { checkCompleteSteps } from '../complete-steps.js';
 import { RecordLocks } from '../record-locks.js';
 import type { SqliteConnection } from './connection.js';
 import { Q } from './queries.js';
+import { SqliteTimersTx } from './timers.js';
 import * as map from './rows.js';
+import { STOP_Q } from './stops.js';
+import { stopRequestOf, type LeaseCheckRow } from '../stops.js';
+import type { StopRequest } from '../stops.js';
 
 /** BEGIN IMMEDIATE; fn(tx); COMMIT, or ROLLBACK when fn throws. Call it under conn.exclusive. */
 export async function runTransaction<T>(conn: SqliteConnection, fn: (tx: StoreTx) => Promise<T>): Promise<T> {
@@ -44,6 +48,14 @@ export class SqliteTx implements StoreTx {
   private readonly locks = new RecordLocks();
 
   constructor(private readonly conn: SqliteConnection) {}
+
+  /** Time triggers (sqlite/timers.ts). */
+  get timers(): SqliteTimersTx {
+    this.timersTx ??= new SqliteTimersTx(this.conn);
+    return this.timersTx;
+  }
+
+  private timersTx: SqliteTimersTx | undefined;
 
   /** Throws when a savepoint could not be rolled back, so that such a transaction never commits. */
   assertCommittable(): void {
@@ -96,7 +108,12 @@ export class SqliteTx implements StoreTx {
 
   async insertExecutions(rows: NewExecution[]): Promise<number> {
     let inserted = 0;
-    for (const row of rows) inserted += this.conn.run(map.namesOccurrenceKind(row) ? Q.insertExecutionOfKind : Q.insertExecution, map.executionParams(row));
+    for (const row of rows) {
+      const added = this.conn.run(map.namesOccurrenceKind(row) ? Q.insertExecutionOfKind : Q.insertExecution, map.executionParams(row));
+      // Queued while held (store/stops.ts): who holds it. Only then a statement on migration 7's columns.
+      if (added === 1 && row.status === 'paused') this.conn.run(STOP_Q.markHeld, { id: row.id, stoppedBy: row.stoppedBy ?? null, stopReason: row.stopReason ?? null });
+      inserted += added;
+    }
     return inserted;
   }
 
@@ -126,10 +143,10 @@ export class SqliteTx implements StoreTx {
     this.conn.run(Q.upsertWorkflow, { ...row, enabled: row.enabled ? 1 : 0 });
   }
 
-  async checkLease(lease: Lease): Promise<void> {
-    if (!this.conn.get(Q.checkLease, { id: lease.executionId, attempt: lease.attempt })) {
-      throw new StaleLeaseError(lease.executionId, lease.attempt);
-    }
+  async checkLease(lease: Lease): Promise<StopRequest | undefined> {
+    const row = this.conn.get<LeaseCheckRow>(Q.checkLease, { id: lease.executionId, attempt: lease.attempt });
+    if (!row) throw new StaleLeaseError(lease.executionId, lease.attempt);
+    return stopRequestOf(row);
   }
 
   async saveStep(step: StepRow): Promise<void> {
@@ -149,6 +166,7 @@ export class SqliteTx implements StoreTx {
     for (const { lease, step, finishedAt } of items) {
       const held = this.conn.run(Q.finish, {
         id: lease.executionId, attempt: lease.attempt, status: 'succeeded', reason: null, finishedAt, runAt: null, waitingOn: null,
+        stoppedBy: null, stopReason: null,
       }) === 1;
       if (!held) continue;
       this.conn.run(Q.saveStep, map.stepParams(step));
@@ -212,6 +230,8 @@ export class SqliteTx implements StoreTx {
       finishedAt: update.finishedAt ?? null,
       runAt: update.runAt ?? null,
       waitingOn: update.waitingOn ?? null,
+      stoppedBy: update.stoppedBy ?? null,
+      stopReason: update.stopReason ?? null,
     });
     if (changed !== 1) throw new StaleLeaseError(lease.executionId, lease.attempt);
   }

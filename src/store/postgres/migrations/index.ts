@@ -168,4 +168,84 @@ CREATE INDEX executions_waiting_on ON executions (tenant, waiting_on) WHERE stat
 ALTER TABLE executions ADD COLUMN occurrence_kind text COLLATE "C" NOT NULL DEFAULT 'record_change';
 `,
   },
+  {
+    version: 7,
+    name: 'holds-and-stops',
+    // Pause, emergency stop and cancel (src/store/stops.ts). A hold (a paused workflow, or '*': the
+    // whole tenant) moves its queued executions to status 'paused', which no claim reads and no lane
+    // counts, so a held execution neither runs nor blocks its lane. A running execution cannot be
+    // moved under its worker: stop_request asks that worker to pause or cancel it at its next
+    // commit (fenced). stopped_by and stop_reason say who held or cancelled an execution, and why.
+    sql: `
+CREATE TABLE holds (
+  tenant text COLLATE "C" NOT NULL, workflow_id text COLLATE "C" NOT NULL,
+  actor text NOT NULL, reason text NOT NULL, at bigint NOT NULL,
+  PRIMARY KEY (tenant, workflow_id)
+);
+ALTER TABLE executions ADD COLUMN stop_request text;
+ALTER TABLE executions ADD COLUMN stopped_by text;
+ALTER TABLE executions ADD COLUMN stop_reason text;
+CREATE INDEX executions_paused ON executions (tenant, workflow_id, seq) WHERE status = 'paused';
+`,
+  },
+  {
+    version: 8,
+    name: 'time-triggers',
+    // Schedules (one row per workflow with an on: schedule trigger), relative-date timers (one per
+    // workflow version and record, moved by writes to the anchor) and the fires that did not run.
+    // Due work is found through partial indexes on what is still to do, claimed FOR UPDATE SKIP LOCKED.
+    sql: `
+CREATE TABLE schedules (
+  tenant text COLLATE "C" NOT NULL, workflow_id text COLLATE "C" NOT NULL, version integer NOT NULL, status text COLLATE "C" NOT NULL,
+  next_fire_at bigint NOT NULL, last_fire_at bigint, fanout_fire_at bigint, fanout_after text COLLATE "C",
+  updated_at bigint NOT NULL,
+  PRIMARY KEY (tenant, workflow_id)
+);
+CREATE INDEX schedules_due ON schedules (next_fire_at) WHERE status = 'active' AND fanout_fire_at IS NULL;
+CREATE INDEX schedules_fanning_out ON schedules (tenant, workflow_id) WHERE fanout_fire_at IS NOT NULL;
+CREATE TABLE timers (
+  tenant text COLLATE "C" NOT NULL, workflow_id text COLLATE "C" NOT NULL, version integer NOT NULL,
+  record_type text COLLATE "C" NOT NULL, record_id text COLLATE "C" NOT NULL, due_at bigint NOT NULL, anchor text NOT NULL,
+  status text COLLATE "C" NOT NULL, reason text, updated_at bigint NOT NULL,
+  PRIMARY KEY (tenant, workflow_id, version, record_type, record_id)
+);
+CREATE INDEX timers_due ON timers (due_at) WHERE status = 'scheduled';
+CREATE INDEX timers_by_record ON timers (tenant, record_type, record_id);
+CREATE TABLE skipped_fires (
+  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, tenant text COLLATE "C" NOT NULL, key text COLLATE "C" NOT NULL, kind text COLLATE "C" NOT NULL,
+  workflow_id text COLLATE "C" NOT NULL, version integer NOT NULL, record_type text COLLATE "C" NOT NULL, record_id text COLLATE "C" NOT NULL,
+  due_at bigint NOT NULL, reason text NOT NULL, recorded_at bigint NOT NULL,
+  CONSTRAINT skipped_fires_key UNIQUE (tenant, key)
+);
+CREATE INDEX skipped_fires_by_tenant ON skipped_fires (tenant, seq);
+`,
+  },
+  {
+    version: 9,
+    name: 'condition-stats',
+    // Measured cost and selectivity of each condition (CEL checks and lookups), per tenant and
+    // workflow, keyed by what the condition evaluates: the ordering survives a restart and every
+    // process ranks conditions on the same totals. Processes add their counts in batches.
+    sql: `
+CREATE TABLE condition_stats (
+  tenant text COLLATE "C" NOT NULL, workflow_id text COLLATE "C" NOT NULL, condition_key text COLLATE "C" NOT NULL,
+  runs bigint NOT NULL, falses bigint NOT NULL, total_ms double precision NOT NULL, updated_at bigint NOT NULL,
+  PRIMARY KEY (tenant, workflow_id, condition_key)
+);
+`,
+  },
+  {
+    version: 10,
+    name: 'object-type-versions',
+    // Object types defined through the API (PUT /v1/objects/{type}): immutable numbered versions
+    // per tenant and type, on top of the configured ones. Storing one bumps the tenant's catalog
+    // revision in the same transaction, so every process's next write sees it.
+    sql: `
+CREATE TABLE object_type_versions (
+  tenant text COLLATE "C" NOT NULL, type text COLLATE "C" NOT NULL, version integer NOT NULL,
+  definition jsonb NOT NULL, hash text NOT NULL, created_by text NOT NULL, created_at bigint NOT NULL,
+  PRIMARY KEY (tenant, type, version)
+);
+`,
+  },
 ];

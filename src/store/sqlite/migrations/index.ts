@@ -128,4 +128,83 @@ CREATE INDEX executions_waiting_on ON executions (tenant, waiting_on) WHERE stat
 ALTER TABLE executions ADD COLUMN occurrence_kind TEXT NOT NULL DEFAULT 'record_change';
 `,
   },
+  {
+    version: 7,
+    name: 'holds-and-stops',
+    // Pause, emergency stop and cancel (src/store/stops.ts). A hold (a paused workflow, or '*': the
+    // whole tenant) moves its queued executions to status 'paused', which no claim reads, so a held
+    // execution neither runs nor blocks its lane. A running execution cannot be moved under its
+    // worker: stop_request asks that worker to pause or cancel it at its next commit (fenced).
+    // stopped_by and stop_reason say who held or cancelled an execution, and why.
+    sql: `
+CREATE TABLE holds (
+  tenant TEXT NOT NULL, workflow_id TEXT NOT NULL, actor TEXT NOT NULL, reason TEXT NOT NULL, at INTEGER NOT NULL,
+  PRIMARY KEY (tenant, workflow_id)
+);
+ALTER TABLE executions ADD COLUMN stop_request TEXT;
+ALTER TABLE executions ADD COLUMN stopped_by TEXT;
+ALTER TABLE executions ADD COLUMN stop_reason TEXT;
+CREATE INDEX executions_paused ON executions (tenant, workflow_id, seq) WHERE status = 'paused';
+`,
+  },
+  {
+    version: 8,
+    name: 'time-triggers',
+    // Schedules (one row per workflow with an on: schedule trigger), relative-date timers (one per
+    // workflow version and record, moved by writes to the anchor) and the fires that did not run.
+    // Due work is found through partial indexes on what is still to do.
+    sql: `
+CREATE TABLE schedules (
+  tenant TEXT NOT NULL, workflow_id TEXT NOT NULL, version INTEGER NOT NULL, status TEXT NOT NULL,
+  next_fire_at INTEGER NOT NULL, last_fire_at INTEGER, fanout_fire_at INTEGER, fanout_after TEXT,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant, workflow_id)
+);
+CREATE INDEX schedules_due ON schedules (next_fire_at) WHERE status = 'active' AND fanout_fire_at IS NULL;
+CREATE INDEX schedules_fanning_out ON schedules (tenant, workflow_id) WHERE fanout_fire_at IS NOT NULL;
+CREATE TABLE timers (
+  tenant TEXT NOT NULL, workflow_id TEXT NOT NULL, version INTEGER NOT NULL,
+  record_type TEXT NOT NULL, record_id TEXT NOT NULL, due_at INTEGER NOT NULL, anchor TEXT NOT NULL,
+  status TEXT NOT NULL, reason TEXT, updated_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant, workflow_id, version, record_type, record_id)
+);
+CREATE INDEX timers_due ON timers (due_at) WHERE status = 'scheduled';
+CREATE INDEX timers_by_record ON timers (tenant, record_type, record_id);
+CREATE TABLE skipped_fires (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, tenant TEXT NOT NULL, key TEXT NOT NULL, kind TEXT NOT NULL,
+  workflow_id TEXT NOT NULL, version INTEGER NOT NULL, record_type TEXT NOT NULL, record_id TEXT NOT NULL,
+  due_at INTEGER NOT NULL, reason TEXT NOT NULL, recorded_at INTEGER NOT NULL,
+  UNIQUE (tenant, key)
+);
+CREATE INDEX skipped_fires_by_tenant ON skipped_fires (tenant, seq);
+`,
+  },
+  {
+    version: 9,
+    name: 'condition-stats',
+    // Measured cost and selectivity of each condition (CEL checks and lookups), per tenant and
+    // workflow, keyed by what the condition evaluates: the ordering survives a restart and every
+    // process ranks conditions on the same totals. Processes add their counts in batches.
+    sql: `
+CREATE TABLE condition_stats (
+  tenant TEXT NOT NULL, workflow_id TEXT NOT NULL, condition_key TEXT NOT NULL,
+  runs INTEGER NOT NULL, falses INTEGER NOT NULL, total_ms REAL NOT NULL, updated_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant, workflow_id, condition_key)
+);
+`,
+  },
+  {
+    version: 10,
+    name: 'object-type-versions',
+    // Object types defined through the API (PUT /v1/objects/{type}): immutable numbered versions
+    // per tenant and type, on top of the configured ones. Storing one bumps the tenant's catalog
+    // revision in the same transaction, so every process's next write sees it.
+    sql: `
+CREATE TABLE object_type_versions (
+  tenant TEXT NOT NULL, type TEXT NOT NULL, version INTEGER NOT NULL,
+  definition TEXT NOT NULL, hash TEXT NOT NULL, created_by TEXT NOT NULL, created_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant, type, version)
+);
+`,
+  },
 ];

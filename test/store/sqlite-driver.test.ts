@@ -1,0 +1,124 @@
+// The SQLite driver seam (src/store/sqlite/driver.ts): each driver this Node can load behaves the
+// same where the store depends on it, and opening a store prints nothing of the driver's on stderr.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { anonymousParameters, namedParameters, type SqliteDatabase, type SqliteDriverName } from '../../src/store/sqlite/driver.js';
+import { defaultSqliteDriver, openSqlite, SQLITE_DRIVERS } from '../../src/store/sqlite/open-sqlite.js';
+import { SqliteConnection } from '../../src/store/sqlite/connection.js';
+import { cli } from '../helpers/cli.js';
+
+/** Why a driver cannot run on this Node, or undefined when it can. */
+function unavailable(driver: SqliteDriverName): string | undefined {
+  return driver === 'node' && defaultSqliteDriver() === 'node' && process.getBuiltinModule !== undefined ? undefined : `node:sqlite needs Node 22.16+, this is ${process.version}`;
+}
+
+function withTable<T>(driver: SqliteDriverName, fn: (db: SqliteDatabase) => T): T {
+  const db = openSqlite(':memory:', { driver });
+  try {
+    db.exec('CREATE TABLE t (id TEXT PRIMARY KEY, n INTEGER, note TEXT)');
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}
+
+describe('named parameters of a statement', () => {
+  it('are found outside string literals, quoted names and comments, each once', () => {
+    expect(namedParameters(`SELECT @a, :b, $c, @a FROM t WHERE x = '@no' AND "@quoted" = 1 -- @comment
+      AND json_extract(data, '$.field') = @d /* @block */`)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('become anonymous ones in order of use, a name used twice bound twice; a ? of its own is refused', () => {
+    expect(anonymousParameters(`SELECT @a, '@no', @b WHERE x = @a`)).toEqual({ sql: `SELECT ?, '@no', ? WHERE x = ?`, names: ['a', 'b', 'a'] });
+    expect(() => anonymousParameters('SELECT @a, ?')).toThrow(/name their parameters/);
+  });
+});
+
+for (const driver of SQLITE_DRIVERS) {
+  const reason = unavailable(driver);
+  // Skipped with its reason on a Node without node:sqlite (which Switchyard does not support).
+  describe.skipIf(reason !== undefined)(`SQLite driver ${driver}${reason ? ` (skipped: ${reason})` : ''}`, () => {
+    it('binds named parameters from an object: undefined is NULL, other properties are ignored, a missing one is an error', () => {
+      withTable(driver, (db) => {
+        const insert = db.prepare('INSERT INTO t (id, n, note) VALUES (@id, @n, @note)');
+        expect(insert.run({ id: 'a', n: 1, note: undefined, unrelated: { deep: true } })).toBe(1);
+        expect({ ...(db.prepare('SELECT * FROM t WHERE id = @id').get({ id: 'a' }) as object) }).toEqual({ id: 'a', n: 1, note: null });
+        expect(() => insert.run({ id: 'b', n: 2 })).toThrow(/Missing named parameter "note"/);
+        expect(db.prepare('SELECT count(*) AS c FROM t').get()).toMatchObject({ c: 1 });
+        expect(db.prepare('SELECT count(*) AS c FROM t WHERE id = @id AND n = @n AND (@id IS NOT NULL)').get({ n: 1, id: 'a' })).toMatchObject({ c: 1 });
+      });
+    });
+
+    it('answers undefined for no row, and the number of changed rows for a write', () => {
+      withTable(driver, (db) => {
+        db.exec(`INSERT INTO t (id, n) VALUES ('a', 1), ('b', 2), ('c', 3)`);
+        expect(db.prepare('SELECT * FROM t WHERE id = @id').get({ id: 'zz' })).toBeUndefined();
+        expect(db.prepare('UPDATE t SET n = n + 1 WHERE n >= @min').run({ min: 2 })).toBe(2);
+        expect(db.prepare('SELECT id FROM t ORDER BY id').all().map((r) => (r as { id: string }).id)).toEqual(['a', 'b', 'c']);
+      });
+    });
+
+    it("names a constraint violation's SQLite code", () => {
+      withTable(driver, (db) => {
+        db.exec(`INSERT INTO t (id, n) VALUES ('a', 1)`);
+        const error = (() => {
+          try {
+            db.prepare('INSERT INTO t (id, n) VALUES (@id, @n)').run({ id: 'a', n: 2 });
+          } catch (e) {
+            return e;
+          }
+        })();
+        expect(error).toMatchObject({ code: 'SQLITE_CONSTRAINT_PRIMARYKEY', message: expect.stringMatching(/UNIQUE constraint failed: t\.id/) as string });
+      });
+    });
+
+    it('atomic: commits, or rolls back when fn throws, and is a savepoint inside an open transaction', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'switchyard-driver-'));
+      const conn = new SqliteConnection(join(dir, 'd.db'), driver);
+      try {
+        conn.db.exec('CREATE TABLE t (id TEXT PRIMARY KEY)');
+        const ids = (): string[] => conn.all<{ id: string }>('SELECT id FROM t ORDER BY id').map((r) => r.id);
+        conn.atomic(() => conn.run('INSERT INTO t (id) VALUES (@id)', { id: 'a' }));
+        expect(() => conn.atomic(() => {
+          conn.run('INSERT INTO t (id) VALUES (@id)', { id: 'b' });
+          throw new Error('undo b');
+        })).toThrow('undo b');
+        expect(conn.inTransaction).toBe(false);
+        conn.exec('BEGIN IMMEDIATE');
+        conn.run('INSERT INTO t (id) VALUES (@id)', { id: 'c' });
+        expect(() => conn.atomic(() => {
+          conn.run('INSERT INTO t (id) VALUES (@id)', { id: 'd' });
+          throw new Error('undo d');
+        })).toThrow('undo d');
+        expect(conn.inTransaction).toBe(true);
+        conn.exec('COMMIT');
+        expect(ids()).toEqual(['a', 'c']);
+      } finally {
+        conn.db.close();
+      }
+    });
+
+    it('opens the store file in WAL mode with a busy timeout and foreign keys on', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'switchyard-driver-'));
+      const conn = new SqliteConnection(join(dir, 'd.db'), driver);
+      try {
+        expect(conn.get('PRAGMA journal_mode')).toMatchObject({ journal_mode: 'wal' });
+        expect(conn.get('PRAGMA busy_timeout')).toMatchObject({ timeout: 5000 });
+        expect(conn.get('PRAGMA foreign_keys')).toMatchObject({ foreign_keys: 1 });
+      } finally {
+        conn.db.close();
+      }
+    });
+  });
+}
+
+describe('the CLI on the default SQLite driver', () => {
+  it('prints no driver warning on stderr (node:sqlite is experimental on Node 22)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-driver-'));
+    const result = await cli(['migrate', '--store', join(dir, 'new.db')]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).not.toMatch(/Warning/);
+  }, 120_000);
+});
