@@ -39,6 +39,10 @@ export async function buildServer(engine: Engine, options: ServerOptions = {}): 
     logger,
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // Fastify's validator would drop a property a schema does not allow (removeAdditional) and
+    // answer as if it were not sent: a mistyped `ids` on a dead-letter replay would then widen the
+    // selection to the whole workflow. An unknown property is a 400 naming it instead.
+    ajv: { customOptions: { removeAdditional: false } },
     // Router errors (bad percent-encoding, an over-long parameter) are problems like any other.
     frameworkErrors: (error, request, reply) => { void sendProblem(request, reply, error); },
   });

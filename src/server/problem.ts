@@ -36,10 +36,10 @@ export function toProblem(error: unknown, instance?: string): Problem {
 /** Maps framework and parser errors to our codes; anything unknown is INTERNAL (and logged). */
 function normalize(error: unknown): SwitchyardError {
   if (isSwitchyardError(error)) return error;
-  const fe = error as Partial<FastifyError> & { validation?: { instancePath?: string; message?: string; params?: { missingProperty?: unknown } }[]; validationContext?: string };
+  const fe = error as Partial<FastifyError> & { validation?: { instancePath?: string; message?: string; params?: { missingProperty?: unknown; additionalProperty?: unknown } }[]; validationContext?: string };
   if (fe.validation) {
     const problems = fe.validation.map((v) => ({
-      path: `/${fe.validationContext ?? ''}${v.instancePath ?? ''}${typeof v.params?.missingProperty === 'string' ? `/${v.params.missingProperty}` : ''}`,
+      path: `/${fe.validationContext ?? ''}${v.instancePath ?? ''}${typeof v.params?.missingProperty === 'string' ? `/${v.params.missingProperty}` : ''}${typeof v.params?.additionalProperty === 'string' ? `/${v.params.additionalProperty}` : ''}`,
       message: v.message ?? 'invalid',
     }));
     const unique = problems.filter((p, i) => problems.findIndex((q) => q.path === p.path) === i);

@@ -39,6 +39,8 @@ describe('bad input', () => {
     ['unknown action type', () => api.app.inject({ method: 'PUT', url: '/v1/workflows/wf', payload: { ...WORKFLOW, actions: [{ id: 'a', type: 'record.explode' }] } }), 400, 'WORKFLOW_INVALID', '/actions/0/type'],
     ['malformed YAML workflow', () => api.app.inject({ method: 'PUT', url: '/v1/workflows/wf', headers: { 'content-type': 'application/yaml' }, payload: 'id: wf\nname: [unclosed' }), 400, 'WORKFLOW_INVALID'],
     ['a bad execution filter', () => api.app.inject({ method: 'GET', url: '/v1/executions?status=exploded' }), 400, 'VALIDATION_FAILED', '/querystring/status'],
+    // A mistyped key must not be dropped: `workflow` alone would then select every dead letter of it.
+    ['a mistyped key in a dead-letter selection', () => api.app.inject({ method: 'POST', url: '/v1/dead-letters/replay', payload: { workflow: 'wf', idz: ['x'] } }), 400, 'VALIDATION_FAILED', '/body/idz'],
   ];
 
   it.each(cases)('%s gives a clear problem and changes nothing', async (_name, send, status, code, path) => {
