@@ -329,15 +329,18 @@ export const Q = {
   claimHeads: `WITH locked AS (
       SELECT * FROM unnest($1::text[], $2::text[]) AS x(tenant, lane)
     ), heads AS (
-      SELECT h.id, locked.tenant, locked.lane FROM locked
+      SELECT h.id, h.row_tid, locked.tenant, locked.lane FROM locked
       CROSS JOIN LATERAL (
-        SELECT e.id FROM executions e
+        SELECT e.id, e.ctid AS row_tid FROM executions e
         WHERE e.tenant = locked.tenant AND e.lane = locked.lane AND e.status = 'queued' AND e.run_at <= $3
         ORDER BY e.run_at, e.seq LIMIT 1) h
     ), claimed AS (
       UPDATE executions e SET status = 'running', attempt = e.attempt + 1, lease_until = $4, worker_id = $5,
         started_at = COALESCE(e.started_at, $3)
-      FROM heads WHERE e.id = heads.id AND e.status = 'queued' AND e.lease_expiries = 0 -- a suspect runs alone
+      -- By the rows' ctids (a TID scan whatever the statistics say): joined on id, a freshly filled
+      -- table that the planner took for tiny was scanned in full, 7 ms for 16 of 5,000 queued. The
+      -- WHERE is rechecked on the newest version of a row updated meanwhile (READ COMMITTED).
+      WHERE e.ctid = ANY (ARRAY(SELECT row_tid FROM heads)) AND e.status = 'queued' AND e.lease_expiries = 0 -- a suspect runs alone
       RETURNING e.*
     ), marked AS (
       UPDATE lanes l SET running_id = c.id FROM claimed c WHERE l.tenant = c.tenant AND l.lane = c.lane
