@@ -26,7 +26,7 @@ export const USAGE = `npm run bench -- [options]
   --claim-backlog N      claim micro-scenario backlog (default 100000)
   --peer-jobs N          peer throughput jobs (default 20000)
   --load-chunk N         writes per transaction in scenario 1's bulk figures (default 200)
-  --worker-concurrency N, --worker-batch N   engine worker settings (default: the engine's, 16 and 32)
+  --worker-concurrency N, --worker-batch N   engine worker settings (default: the engine's, 64 and 64)
   --idle-wait S          before each run wait up to S s for the CPUs to be >= 85 % idle (default 2; 0: don't)
   --profile              run each measured process with --cpu-prof (profiles in bench/results/profiles)
   --quick                a smoke run: 1 run each, small sizes
@@ -93,8 +93,8 @@ export function parseFlags(argv: string[]): Flags | 'help' {
   const sqliteDrivers = list('sqlite-drivers', '') as SqliteDriverName[];
   for (const d of sqliteDrivers) if (!SQLITE_DRIVERS.includes(d)) throw new Error(`--sqlite-drivers: unknown driver "${String(d)}" (known: ${SQLITE_DRIVERS.join(', ')})`);
   const worker: WorkerFlags = {};
-  if (str('worker-concurrency')) worker.concurrency = int('worker-concurrency', 16);
-  if (str('worker-batch')) worker.batchSize = int('worker-batch', 32);
+  if (str('worker-concurrency')) worker.concurrency = int('worker-concurrency', 64);
+  if (str('worker-batch')) worker.batchSize = int('worker-batch', 64);
   return {
     only, backends, sqliteDrivers, quick,
     runs: int('runs', 3, 1),

@@ -84,13 +84,13 @@ export type RawConfig = Static<typeof ConfigSchema>;
 
 export interface WorkerSettings {
   /**
-   * Executions run at once per process (a claimed batch counts each of its executions). Default 16.
-   * Larger values make batch commits cheaper per execution (64: about 3x fewer round trips per
-   * execution on PostgreSQL than 16), but a crashed process leaves that many suspects, and suspects
-   * are retried one at a time (poison-pill containment), so recovery from a crash takes longer.
+   * Executions run at once per process (a claimed batch counts each of its executions). Default 64:
+   * the claim's and the commit's fixed costs are shared by the batch (measured on PostgreSQL, one
+   * worker: 1,066 exec/s at 16, 1,777 at 64). A crashed process leaves up to that many suspects,
+   * retried one at a time (poison-pill containment): lower it where executions crash workers.
    */
   concurrency: number;
-  /** Executions claimed per store round trip (at most the free slots). Default 32. */
+  /** Executions claimed per store round trip (at most the free slots). Default 64. */
   batchSize: number;
   /** How long a claim is valid without a heartbeat. Default 30 s. */
   leaseMs: number;
@@ -167,8 +167,8 @@ export function resolveConfig(raw: RawConfig = {}, env: NodeJS.ProcessEnv = {}, 
       probeRecheckMs: wb.probeRecheck === undefined ? undefined : parseDuration(wb.probeRecheck),
     }),
     worker: Object.freeze({
-      concurrency: w.concurrency ?? 16,
-      batchSize: w.batchSize ?? 32,
+      concurrency: w.concurrency ?? 64,
+      batchSize: w.batchSize ?? 64,
       leaseMs: parseDuration(w.lease ?? '30s'),
       pollMs: parseDuration(w.poll ?? '1s'),
       sweepMs: parseDuration(w.sweep ?? '5s'),

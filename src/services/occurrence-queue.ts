@@ -2,8 +2,8 @@
 // it against the trigger index, read the loop guard's facts once, guard each matched version, and
 // insert the executions (deduplicated by workflow, version, occurrence key and step: invariant 2).
 // A record write reaches it with its change (write-path.ts); every other kind through intake.submit.
-import { randomUUID } from 'node:crypto';
 import type { CompiledWorkflow } from '../definitions/compile.js';
+import { newRowId } from '../domain/ids.js';
 import type { AlertRow, Json, NewExecution } from '../domain/types.js';
 import type { LoopGuardQuery, StoreTx } from '../store/port.js';
 import type { Occurrence } from '../triggers/occurrence.js';
@@ -106,7 +106,7 @@ const recordScope = (tenant: string, type: string, id: string): string => JSON.s
 const rootScope = (tenant: string, rootChangeId: string): string => JSON.stringify(['root', tenant, rootChangeId]);
 
 function newExecution(wf: CompiledWorkflow, o: Occurrence): NewExecution {
-  const id = randomUUID();
+  const id = newRowId();
   const path = [...(o.cause.path ?? []), wf.id];
   const causedBy = o.cause.executionId ?? null;
   return {

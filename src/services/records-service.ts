@@ -1,8 +1,8 @@
 // Record reads and writes for the API, CLI and imports. Writes go through the one write path.
-import { randomUUID } from 'node:crypto';
 import { SwitchyardError } from '../errors.js';
 import type { Alerts } from '../observability/alerts.js';
 import type { Store, StoreTx } from '../store/port.js';
+import { newRowId } from '../domain/ids.js';
 import type { Actor, ChangeRow, Json, RecordRow } from '../domain/types.js';
 import { searchRecords, type RecordPage } from './record-search.js';
 import { Catalog, CatalogStaleError, type TenantCatalog } from './catalog.js';
@@ -61,7 +61,7 @@ export class RecordsService {
   }
 
   create(tenant: string, type: string, data: Record<string, Json>, actor: Actor, id?: string): Promise<WriteResult> {
-    return this.write({ op: 'create', tenant, type, id: id ?? randomUUID(), data, actor });
+    return this.write({ op: 'create', tenant, type, id: id ?? newRowId(), data, actor });
   }
 
   async get(tenant: string, type: string, id: string): Promise<RecordRow> {

@@ -4,12 +4,12 @@
 // A write is "record + change + a record_change occurrence": the occurrence goes through the same
 // matching, loop guard and insert as every other kind (occurrence-queue.ts). The caller flushes the
 // outbox (wake-ups, loop alerts) once the transaction committed.
-import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { SwitchyardError } from '../errors.js';
 import { changedFields } from '../records/change-set.js';
 import { withoutNulls } from '../records/object-types.js';
 import type { StoreTx } from '../store/port.js';
+import { newRowId } from '../domain/ids.js';
 import type { Actor, AlertRow, Cause, ChangeRow, Json, RecordData, RecordRow } from '../domain/types.js';
 import { changeOccurrence } from '../triggers/occurrence.js';
 import { CatalogStaleError, type TenantCatalog } from './catalog.js';
@@ -103,7 +103,7 @@ export async function writeRecord(
 }
 
 function buildChange(cmd: WriteCommand, before: RecordRow | undefined, after: RecordRow | null, now: number): ChangeRow {
-  const id = randomUUID();
+  const id = newRowId();
   const cause: Cause = cmd.parent
     ? { ...cmd.parent, depth: cmd.parent.depth + 1 }
     : { rootChangeId: id, depth: 0 };

@@ -22,7 +22,6 @@ CREATE INDEX changes_by_record ON changes (tenant, type, record_id, seq);
 CREATE INDEX executions_by_record ON executions (tenant, record_type, record_id, seq);
 CREATE INDEX executions_by_root ON executions (root_change_id);
 CREATE INDEX executions_by_tenant ON executions (tenant, seq);
-CREATE INDEX executions_by_workflow_record ON executions (tenant, workflow_id, record_type, record_id, created_at);
 CREATE INDEX executions_last_run ON executions (tenant, workflow_id, record_type, record_id, created_at) WHERE status != 'skipped';
 CREATE INDEX executions_paused ON executions (tenant, workflow_id, seq) WHERE status = 'paused';
 CREATE INDEX executions_ready ON executions (tenant, run_at, seq) WHERE status = 'queued';

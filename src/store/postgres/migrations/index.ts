@@ -248,4 +248,17 @@ CREATE TABLE object_type_versions (
 );
 `,
   },
+  {
+    version: 11,
+    name: 'fewer-execution-indexes',
+    // An execution's row is updated at least twice (claimed, finished) and none of those updates is
+    // HOT (status is indexed), so each one adds an entry to every index of the table. Two indexes
+    // duplicated others: executions_by_root (every query that names a root also names the tenant:
+    // executions_by_tenant_root) and executions_by_workflow_record (the loop guard reads the partial
+    // executions_last_run; a listing by workflow and record uses executions_by_record).
+    sql: `
+DROP INDEX executions_by_root;
+DROP INDEX executions_by_workflow_record;
+`,
+  },
 ];
