@@ -13,6 +13,7 @@ import { randomFillSync } from 'node:crypto';
 import { v7 } from 'uuid';
 
 const pool = new Uint8Array(4096);
+const view = new DataView(pool.buffer);
 let used = pool.length;
 let lastMs = -Infinity;
 let seq = 0;
@@ -32,7 +33,7 @@ export function newRowId(): string {
   const now = Date.now();
   if (now > lastMs) {
     lastMs = now;
-    seq = ((random[6] & 0x7f) << 24) | (random[7] << 16) | (random[8] << 8) | random[9]; // a random start, room to count
+    seq = view.getUint32(random.byteOffset + 6) & 0x7fffffff; // a random start with room to count
   } else {
     seq = (seq + 1) | 0;
     if (seq === 0) lastMs++; // 2^32 ids in one millisecond: borrow the next one

@@ -1,11 +1,12 @@
 // The SQLite driver seam (src/store/sqlite/driver.ts): each driver this Node can load behaves the
 // same where the store depends on it, and opening a store prints nothing of the driver's on stderr.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { anonymousParameters, namedParameters, type SqliteDatabase, type SqliteDriverName } from '../../src/store/sqlite/driver.js';
 import { defaultSqliteDriver, openSqlite, SQLITE_DRIVERS } from '../../src/store/sqlite/open-sqlite.js';
+import { Checkpointer } from '../../src/store/sqlite/checkpointer.js';
 import { SqliteConnection } from '../../src/store/sqlite/connection.js';
 import { cli } from '../helpers/cli.js';
 
@@ -74,7 +75,7 @@ for (const driver of SQLITE_DRIVERS) {
       });
     });
 
-    it('atomic: commits, or rolls back when fn throws, and is a savepoint inside an open transaction', () => {
+    it('atomic: commits, or rolls back when fn throws, and is a savepoint inside an open transaction', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'switchyard-driver-'));
       const conn = new SqliteConnection(join(dir, 'd.db'), driver);
       try {
@@ -96,23 +97,85 @@ for (const driver of SQLITE_DRIVERS) {
         conn.exec('COMMIT');
         expect(ids()).toEqual(['a', 'c']);
       } finally {
-        conn.db.close();
+        await conn.close();
       }
     });
 
-    it('opens the store file in WAL mode with a busy timeout and foreign keys on', () => {
+    it('opens the store file in WAL mode with a busy timeout and foreign keys on, and never checkpoints in a commit', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'switchyard-driver-'));
       const conn = new SqliteConnection(join(dir, 'd.db'), driver);
       try {
         expect(conn.get('PRAGMA journal_mode')).toMatchObject({ journal_mode: 'wal' });
         expect(conn.get('PRAGMA busy_timeout')).toMatchObject({ timeout: 5000 });
         expect(conn.get('PRAGMA foreign_keys')).toMatchObject({ foreign_keys: 1 });
+        expect(conn.get('PRAGMA wal_autocheckpoint')).toMatchObject({ wal_autocheckpoint: 0 });
       } finally {
-        conn.db.close();
+        await conn.close();
       }
     });
   });
 }
+
+describe('WAL checkpoints (src/store/sqlite/checkpointer.ts)', () => {
+  it.skipIf(unavailable('node'))('run in their own thread while commits come: the WAL is reused, not grown, and close ends the thread', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-checkpoint-'));
+    const path = join(dir, 'd.db');
+    const conn = new SqliteConnection(path, 'node');
+    const walBytes = (): number => statSync(`${path}-wal`).size;
+    try {
+      conn.db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, note TEXT)');
+      const note = 'x'.repeat(2000);
+      let written = 0;
+      let largest = 0;
+      // About 3 s of commits, each of 20 rows of 2 KB (10+ pages), yielding between them as the store does.
+      for (let i = 0; i < 500; i++) {
+        conn.atomic(() => { for (let r = 0; r < 20; r++) conn.run('INSERT INTO t (note) VALUES (@note)', { note }); });
+        written += 20 * note.length;
+        largest = Math.max(largest, walBytes());
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      // Without checkpoints (wal_autocheckpoint is 0) the WAL would hold all of it: 16 MB and more.
+      expect(written).toBeGreaterThan(16_000_000);
+      expect(largest).toBeLessThan(written / 4);
+      expect(conn.get<{ n: number }>('SELECT count(*) AS n FROM t')?.n).toBe(10_000);
+    } finally {
+      await conn.close(); // waits for the thread to exit: a thread left running would time the test out
+    }
+  });
+
+  it.skipIf(unavailable('node'))('says when the WAL outgrew its bound (writes too close together for the thread), once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-checkpoint-'));
+    const path = join(dir, 'd.db');
+    const db = openSqlite(path, { driver: 'node' });
+    db.exec('PRAGMA journal_mode = WAL');
+    db.exec('PRAGMA wal_autocheckpoint = 0');
+    db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, note TEXT)');
+    const checkpointer = new Checkpointer({ path, maxFrames: 50, onLost: () => undefined });
+    try {
+      // 100 commits back to back, then one turn of the event loop: the thread copies what is there.
+      for (let i = 0; i < 100; i++) {
+        db.exec('BEGIN');
+        db.prepare('INSERT INTO t (note) VALUES (@note)').run({ note: 'x'.repeat(3000) });
+        db.exec('COMMIT');
+        checkpointer.committed();
+      }
+      await vi.waitFor(() => expect(checkpointer.restartDue()).toBe(true), { timeout: 5000 });
+      expect(checkpointer.restartDue()).toBe(false);
+    } finally {
+      await checkpointer.close();
+      db.close();
+    }
+  });
+
+  it.skipIf(unavailable('node'))('hands checkpoints back to SQLite when its thread is lost (here: it cannot open the file)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-checkpoint-'));
+    let lost = 0;
+    const checkpointer = new Checkpointer({ path: dir /* a directory: the thread's open fails */, onLost: () => { lost++; } });
+    await vi.waitFor(() => expect(lost).toBe(1), { timeout: 5000 });
+    await checkpointer.close(); // resolves: the thread is gone
+    expect(lost).toBe(1);
+  });
+});
 
 describe('the CLI on the default SQLite driver', () => {
   it('prints no driver warning on stderr (node:sqlite is experimental on Node 22)', async () => {

@@ -67,9 +67,7 @@ export class SqliteStore implements Store {
   }
 
   close(): Promise<void> {
-    return this.conn.exclusive(() => {
-      this.conn.db.close();
-    });
+    return this.conn.exclusive(() => this.conn.close());
   }
 
   transaction<T>(fn: (tx: StoreTx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
