@@ -1,7 +1,7 @@
 // Scale-out faults on PostgreSQL, with real processes: worker processes are killed with SIGKILL
 // and restarted while they run executions, and every backend connection is terminated mid-run.
 // Afterwards no execution is lost, none is left unfinished, and no data step was applied twice.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { createEngine, type Engine } from '../../src/engine.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { USER } from '../helpers/engine.js';
 import { describePostgres, freshSchemaName, pgUrl, withPgAdmin } from '../helpers/stores.js';
+import { workerProcesses } from '../helpers/worker-processes.js';
 
 const N = Number(process.env.SWITCHYARD_FAULT_N ?? 3000);
 const WORKER = { concurrency: 8, batchSize: 16, lease: '3s', poll: '200ms', sweep: '1s' };
@@ -24,21 +25,12 @@ const COUNTING = {
   ],
 };
 
-const children = new Set<ChildProcess>();
+const workers = workerProcesses();
+const startWorker = (storeUrl: string, configFile: string): ChildProcess => workers.start(storeUrl, configFile);
 const engines: Engine[] = [];
 afterEach(async () => {
-  for (const child of children) child.kill('SIGKILL');
-  children.clear();
   for (const e of engines.splice(0)) { await e.stop(); await e.store.close().catch(() => undefined); }
 });
-
-function startWorker(storeUrl: string, configFile: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker', '--store', storeUrl, '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
-  child.stderr?.resume();
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
 
 async function engineOnSchema(schema: string, runWorker: boolean): Promise<Engine> {
   const engine = createEngine({ store: new PostgresStore({ url: pgUrl as string, schema }), config: resolveConfig({ worker: WORKER }), runWorker });

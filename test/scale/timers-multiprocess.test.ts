@@ -3,7 +3,7 @@
 // fire (and started again). Every timer fires once: one execution per timer, each with its own
 // occurrence key, no timer left scheduled, no fire skipped. The executions check their condition on
 // the deal as it is then and skip (the cheapest run there is: the test is about the fires).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { createEngine, type Engine } from '../../src/engine.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { USER } from '../helpers/engine.js';
 import { describePostgres, freshSchemaName, pgUrl, withPgAdmin } from '../helpers/stores.js';
+import { workerProcesses } from '../helpers/worker-processes.js';
 
 const N = Number(process.env.SWITCHYARD_TIMER_N ?? 10_000);
 const WORKER = { concurrency: 16, batchSize: 32, lease: '3s', poll: '200ms', sweep: '1s' };
@@ -26,21 +27,12 @@ const COUNT_ON_TIMER = {
   actions: [{ id: 'count', type: 'record.update', set: { probability: '1.0' } }],
 };
 
-const children = new Set<ChildProcess>();
+const workers = workerProcesses();
+const startWorker = (storeUrl: string, configFile: string): ChildProcess => workers.start(storeUrl, configFile);
 const engines: Engine[] = [];
 afterEach(async () => {
-  for (const child of children) child.kill('SIGKILL');
-  children.clear();
   for (const e of engines.splice(0)) { await e.stop(); await e.store.close().catch(() => undefined); }
 });
-
-function startWorker(storeUrl: string, configFile: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker', '--store', storeUrl, '--config', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
-  child.stderr?.resume();
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
 
 async function count(schema: string, sql: string): Promise<number> {
   return withPgAdmin(async (admin) => Number((await admin.query<{ n: string }>(sql.replaceAll('$schema', schema))).rows[0]?.n));
