@@ -18,6 +18,15 @@ export function sortedKeys(keys: readonly RecordKey[]): RecordKey[] {
 const keyOf = (tenant: string, type: string, id: string): string => JSON.stringify([tenant, type, id]);
 
 /**
+ * A copy the caller may mutate. A record's data is JSON (it came from JSON and is stored as JSON),
+ * so a JSON round trip copies it exactly, at a fraction of structuredClone's cost (which was 4 % of
+ * the embedded engine's CPU in scenario 1).
+ */
+export function copyRecordRow(row: RecordRow): RecordRow {
+  return { ...row, data: JSON.parse(JSON.stringify(row.data)) as RecordRow['data'] };
+}
+
+/**
  * The locked records of one transaction, as the transaction itself last left them. An entry
  * exists only for keys locked through lockRecords; a key that had no record is cached as absent
  * (null). The writes of the same transaction keep entries right (insert, a successful update,
@@ -47,13 +56,13 @@ export class RecordLocks {
     const key = keyOf(tenant, type, id);
     if (!this.rows.has(key)) return { hit: false };
     const row = this.rows.get(key);
-    return { hit: true, row: row ? structuredClone(row) : undefined };
+    return { hit: true, row: row ? copyRecordRow(row) : undefined };
   }
 
   /** After a successful insert. */
   inserted(row: RecordRow): void {
     const key = keyOf(row.tenant, row.type, row.id);
-    if (this.rows.has(key)) this.rows.set(key, structuredClone(row));
+    if (this.rows.has(key)) this.rows.set(key, copyRecordRow(row));
   }
 
   /** After an update that matched: the columns it writes (version, data, updatedAt); createdAt stays as stored. */
@@ -61,7 +70,7 @@ export class RecordLocks {
     const key = keyOf(row.tenant, row.type, row.id);
     if (!this.rows.has(key)) return;
     const before = this.rows.get(key);
-    this.rows.set(key, { ...structuredClone(row), createdAt: before ? before.createdAt : row.createdAt });
+    this.rows.set(key, { ...copyRecordRow(row), createdAt: before ? before.createdAt : row.createdAt });
   }
 
   /** After a delete that matched. */

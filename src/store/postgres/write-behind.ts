@@ -4,6 +4,7 @@
 // (Q.flushWrites) writes every column as the single-row path does, whatever the caller does to its
 // objects afterwards. Pure bookkeeping; tx.ts sends the statement.
 import type { ChangeRow, RecordRow } from '../../domain/types.js';
+import { copyRecordRow } from '../record-locks.js';
 import { changeParams, flushWritesParams, insertRecordParams, updateRecordParams } from './rows.js';
 
 interface PendingUpdate {
@@ -29,7 +30,7 @@ export class WriteBehind {
    * pending as an insert becomes part of that insert instead (see update).
    */
   insert(row: RecordRow): void {
-    this.inserts.set(keyOf(row), structuredClone(row));
+    this.inserts.set(keyOf(row), copyRecordRow(row));
   }
 
   /**
@@ -42,7 +43,7 @@ export class WriteBehind {
     const key = keyOf(row);
     const inserting = this.inserts.get(key);
     if (inserting) {
-      this.inserts.set(key, { ...structuredClone(row), createdAt: inserting.createdAt });
+      this.inserts.set(key, { ...copyRecordRow(row), createdAt: inserting.createdAt });
       return;
     }
     const expected = this.updates.get(key)?.expected ?? expectedVersion;

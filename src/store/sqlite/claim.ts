@@ -26,7 +26,7 @@ export function claimExecutions(conn: SqliteConnection, options: ClaimOptions, r
     const ready = conn.all<{ tenant: string }>(Q.readyTenants, { now: options.now }).map((r) => r.tenant);
     const tenants = rotation.pick(ready, options.limit);
     const perTenant = tenants.map((tenant) =>
-      conn.all<map.ExecutionSql>(Q.readyForTenant, { tenant, now: options.now, limit: options.limit * 2 }));
+      conn.all<Pick<map.ExecutionSql, 'id' | 'lane' | 'lease_expiries'>>(Q.readyForTenant, { tenant, now: options.now, limit: options.limit * 2 }));
     const lanes = new Set<string>();
     const claimed: ExecutionRow[] = [];
     for (let i = 0; claimed.length < options.limit; i++) {

@@ -75,8 +75,8 @@ export const Q = {
       SELECT tenant, (SELECT MIN(run_at) FROM executions e WHERE e.status = 'queued' AND e.tenant = q.tenant) AS oldest
       FROM queued_tenants q)
     WHERE oldest <= @now ORDER BY oldest, tenant`,
-  /** Ready work of one tenant, oldest first, skipping lanes that already run something. */
-  readyForTenant: `SELECT e.* FROM executions e
+  /** Ready work of one tenant, oldest first, skipping lanes that already run something. Only what the claim picks by: the claim's UPDATE returns the rows. */
+  readyForTenant: `SELECT e.id, e.lane, e.lease_expiries FROM executions e
     WHERE e.status = 'queued' AND e.tenant = @tenant AND e.run_at <= @now
       AND NOT EXISTS (SELECT 1 FROM executions r WHERE r.status = 'running' AND r.lane = e.lane)
     ORDER BY e.run_at, e.seq LIMIT @limit`,
