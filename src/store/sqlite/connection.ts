@@ -19,6 +19,7 @@ export class SqliteConnection {
 
   /** Copies the WAL into the database file from another thread (checkpointer.ts); started at the first commit. */
   private checkpointer: Checkpointer | undefined;
+  private checkpointsInCommits = false;
 
   constructor(private readonly path: string, driver?: SqliteDriverName) {
     this.db = openSqlite(path, { driver });
@@ -76,12 +77,24 @@ export class SqliteConnection {
     this.db.close();
   }
 
+  /** After a COMMIT: never throws (the transaction is committed whatever happens here). */
   private committed(): void {
-    if (this.path === ':memory:') return;
-    // Lost, it leaves the checkpoints to SQLite again, in the commits, as before it existed.
-    this.checkpointer ??= new Checkpointer({ path: this.path, onLost: () => this.db.exec('PRAGMA wal_autocheckpoint = 10000') });
-    this.checkpointer.committed();
-    if (this.checkpointer.restartDue()) this.db.exec('PRAGMA wal_checkpoint(RESTART)');
+    if (this.path === ':memory:' || this.checkpointsInCommits) return;
+    try {
+      this.checkpointer ??= new Checkpointer({ path: this.path, onLost: () => this.checkpointInCommits() });
+      this.checkpointer.committed();
+      if (this.checkpointer.restartDue()) this.db.exec('PRAGMA wal_checkpoint(RESTART)');
+    } catch {
+      // No thread (it could not start), or the RESTART found the database busy: a later commit
+      // past the bound tries again. Without a thread, SQLite's own checkpoints come back.
+      if (!this.checkpointer) this.checkpointInCommits();
+    }
+  }
+
+  /** Without the thread: SQLite's own checkpoints, in the commits, as before the thread existed. */
+  private checkpointInCommits(): void {
+    this.checkpointsInCommits = true;
+    this.db.exec('PRAGMA wal_autocheckpoint = 10000');
   }
 
   private stmt(sql: string): SqliteStatement {
