@@ -191,7 +191,7 @@ CREATE UNIQUE INDEX changes_pkey ON changes USING btree (seq);
 CREATE UNIQUE INDEX condition_stats_pkey ON condition_stats USING btree (tenant, workflow_id, condition_key);
 CREATE UNIQUE INDEX effects_pkey ON effects USING btree (tenant, key);
 CREATE INDEX executions_by_record ON executions USING btree (tenant, record_type, record_id, seq);
-CREATE INDEX executions_by_status ON executions USING btree (tenant, status, seq);
+CREATE INDEX executions_by_status ON executions USING btree (tenant, status, seq) WHERE (status <> 'queued'::text);
 CREATE INDEX executions_by_tenant ON executions USING btree (tenant, seq);
 CREATE INDEX executions_by_tenant_root ON executions USING btree (tenant, root_change_id);
 CREATE UNIQUE INDEX executions_dedup ON executions USING btree (tenant, workflow_id, version, trigger_key, step_id);
