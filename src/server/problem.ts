@@ -38,10 +38,14 @@ function normalize(error: unknown): SwitchyardError {
   if (isSwitchyardError(error)) return error;
   const fe = error as Partial<FastifyError> & { validation?: { instancePath?: string; message?: string; params?: { missingProperty?: unknown; additionalProperty?: unknown } }[]; validationContext?: string };
   if (fe.validation) {
-    const problems = fe.validation.map((v) => ({
-      path: `/${fe.validationContext ?? ''}${v.instancePath ?? ''}${typeof v.params?.missingProperty === 'string' ? `/${v.params.missingProperty}` : ''}${typeof v.params?.additionalProperty === 'string' ? `/${v.params.additionalProperty}` : ''}`,
-      message: v.message ?? 'invalid',
-    }));
+    const problems = fe.validation.map((v) => {
+      // A missing or an unknown property is named in params, not in the path: add it to the path.
+      const named = v.params?.missingProperty ?? v.params?.additionalProperty;
+      return {
+        path: `/${fe.validationContext ?? ''}${v.instancePath ?? ''}${typeof named === 'string' ? `/${named}` : ''}`,
+        message: v.message ?? 'invalid',
+      };
+    });
     const unique = problems.filter((p, i) => problems.findIndex((q) => q.path === p.path) === i);
     return new SwitchyardError('VALIDATION_FAILED', `${unique[0]?.path}: ${unique[0]?.message}`, { problems: unique });
   }

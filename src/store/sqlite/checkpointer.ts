@@ -16,10 +16,11 @@ const { DatabaseSync } = process.getBuiltinModule('node:sqlite');
 process.emitWarning = emitWarning;
 const db = new DatabaseSync(workerData.path);
 db.exec('PRAGMA busy_timeout = 1000');
+const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
 parentPort.on('message', (m) => {
   if (m === 'close') { db.close(); parentPort.close(); return; }
   try {
-    const r = db.prepare('PRAGMA wal_checkpoint(PASSIVE)').get();
+    const r = checkpoint.get();
     parentPort.postMessage({ error: null, frames: r.log });
   } catch (e) {
     parentPort.postMessage({ error: String(e && e.message || e), frames: 0 });
