@@ -175,6 +175,24 @@ describe('WAL checkpoints (src/store/sqlite/checkpointer.ts)', () => {
     await checkpointer.close(); // resolves: the thread is gone
     expect(lost).toBe(1);
   });
+
+  it.skipIf(unavailable('node'))('a store connection whose thread is lost checkpoints in its commits again, and keeps committing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-checkpoint-'));
+    const path = join(dir, 'd.db');
+    // The thread is pointed at a directory, so it dies at once, as a crashed thread would.
+    const conn = new SqliteConnection(path, 'node', (options) => new Checkpointer({ ...options, path: dir }));
+    try {
+      const autocheckpoint = (): number | undefined => conn.get<{ wal_autocheckpoint: number }>('PRAGMA wal_autocheckpoint')?.wal_autocheckpoint;
+      expect(autocheckpoint()).toBe(0); // the thread's job while it lives
+      conn.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, note TEXT)');
+      conn.atomic(() => conn.run('INSERT INTO t (note) VALUES (@note)', { note: 'first' }));
+      await vi.waitFor(() => expect(autocheckpoint()).toBe(10_000), { timeout: 5000 });
+      for (let i = 0; i < 100; i++) conn.atomic(() => conn.run('INSERT INTO t (note) VALUES (@note)', { note: 'x'.repeat(1000) }));
+      expect(conn.get<{ n: number }>('SELECT count(*) AS n FROM t')?.n).toBe(101);
+    } finally {
+      await conn.close();
+    }
+  });
 });
 
 describe('the CLI on the default SQLite driver', () => {

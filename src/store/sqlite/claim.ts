@@ -27,25 +27,29 @@ export function claimExecutions(conn: SqliteConnection, options: ClaimOptions, r
     const tenants = rotation.pick(ready, options.limit);
     const perTenant = tenants.map((tenant) =>
       conn.all<Pick<map.ExecutionSql, 'id' | 'lane' | 'lease_expiries'>>(Q.readyForTenant, { tenant, now: options.now, limit: options.limit * 2 }));
+    // Pick round-robin, one per lane, then claim the picked ones in one statement.
     const lanes = new Set<string>();
-    const claimed: ExecutionRow[] = [];
-    for (let i = 0; claimed.length < options.limit; i++) {
+    const picked: string[] = [];
+    for (let i = 0; picked.length < options.limit; i++) {
       let any = false;
       for (const rows of perTenant) {
         const row = rows[i];
         if (!row) continue;
         any = true;
-        if (lanes.has(row.lane) || claimed.length >= options.limit) continue;
+        if (lanes.has(row.lane) || picked.length >= options.limit) continue;
         lanes.add(row.lane);
         if (row.lease_expiries > 0) continue; // a suspect heads this lane: never in a batch
-        const updated = conn.get<map.ExecutionSql>(Q.claim, {
-          id: row.id, now: options.now, leaseUntil: options.now + options.leaseMs, workerId: options.workerId,
-        });
-        if (updated) claimed.push(map.execution(updated));
+        picked.push(row.id);
       }
       if (!any) break;
     }
-    return claimed;
+    if (picked.length === 0) return [];
+    const updated = conn.all<map.ExecutionSql>(Q.claimMany, {
+      ids: JSON.stringify(picked), now: options.now, leaseUntil: options.now + options.leaseMs, workerId: options.workerId,
+    });
+    // In the order picked (fairness), not the order the UPDATE happened to visit them.
+    const byId = new Map(updated.map((row) => [row.id, row]));
+    return picked.flatMap((id) => { const row = byId.get(id); return row ? [map.execution(row)] : []; });
   });
 }
 

@@ -2,7 +2,7 @@
 // statement counter, and the queue every operation waits in (see ARCHITECTURE.md beside this file).
 // The drivers are synchronous; the port is async, so every operation runs under this one mutex.
 import type { SqliteDatabase, SqliteDriverName, SqliteStatement } from './driver.js';
-import { Checkpointer } from './checkpointer.js';
+import { Checkpointer, type CheckpointerOptions } from './checkpointer.js';
 import { openSqlite } from './open-sqlite.js';
 
 export type Params = Record<string, unknown>;
@@ -21,7 +21,12 @@ export class SqliteConnection {
   private checkpointer: Checkpointer | undefined;
   private checkpointsInCommits = false;
 
-  constructor(private readonly path: string, driver?: SqliteDriverName) {
+  constructor(
+    private readonly path: string,
+    driver?: SqliteDriverName,
+    /** Starts the checkpointer thread; a test passes one whose thread is lost, to see the fallback. */
+    private readonly startCheckpointer: (options: CheckpointerOptions) => Checkpointer = (options) => new Checkpointer(options),
+  ) {
     this.db = openSqlite(path, { driver });
     this.db.exec('PRAGMA journal_mode = WAL');
     this.db.exec('PRAGMA synchronous = NORMAL');
@@ -81,7 +86,7 @@ export class SqliteConnection {
   private committed(): void {
     if (this.path === ':memory:' || this.checkpointsInCommits) return;
     try {
-      this.checkpointer ??= new Checkpointer({ path: this.path, onLost: () => this.checkpointInCommits() });
+      this.checkpointer ??= this.startCheckpointer({ path: this.path, onLost: () => this.checkpointInCommits() });
       this.checkpointer.committed();
       if (this.checkpointer.restartDue()) this.db.exec('PRAGMA wal_checkpoint(RESTART)');
     } catch {

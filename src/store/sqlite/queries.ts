@@ -83,6 +83,10 @@ export const Q = {
   claim: `UPDATE executions SET status = 'running', attempt = attempt + 1, lease_until = @leaseUntil,
       worker_id = @workerId, started_at = COALESCE(started_at, @now)
     WHERE id = @id AND status = 'queued' RETURNING *`,
+  /** The claim of a batch in one statement: @ids a JSON array of the picked executions' ids. */
+  claimMany: `UPDATE executions SET status = 'running', attempt = attempt + 1, lease_until = @leaseUntil,
+      worker_id = @workerId, started_at = COALESCE(started_at, @now)
+    WHERE id IN (SELECT value FROM json_each(@ids)) AND status = 'queued' RETURNING *`,
   /** The lease is held: then its stop request, or the hold covering it (store/stops.ts), if any. */
   checkLease: `SELECT e.stop_request, e.stopped_by, e.stop_reason, h.actor AS hold_actor, h.reason AS hold_reason
     FROM executions e LEFT JOIN holds h ON h.tenant = e.tenant AND h.workflow_id IN (e.workflow_id, '*')
