@@ -15,28 +15,49 @@ interface LaneKey { tenant: string; lane: string }
 
 const pairs = (lanes: LaneKey[]): [string[], string[]] => [lanes.map((l) => l.tenant), lanes.map((l) => l.lane)];
 
+/** What a claim may take, read before its transaction (Q.claimCandidates): hints, re-checked under lock. */
+export interface ClaimCandidates {
+  suspect: { id: string; tenant: string; lane: string } | null;
+  /** Tenants with ready free lanes, the longest-waiting first. */
+  tenants: string[];
+}
+
+/** One statement, outside any transaction: a claim that finds nothing costs this one round trip. */
+export async function claimCandidates(
+  query: (text: string, values: unknown[]) => Promise<pg.QueryResult<ClaimCandidates>>, options: ClaimOptions,
+): Promise<ClaimCandidates> {
+  const [row] = (await query(Q.claimCandidates, [options.now, MAX_TENANTS, !options.busy])).rows;
+  return { suspect: row?.suspect ?? null, tenants: row?.tenants ?? [] };
+}
+
+/** Whether claimInTransaction can take anything from these candidates at all (else: no transaction). */
+export function worthATransaction(candidates: ClaimCandidates): boolean {
+  return candidates.suspect !== null || candidates.tenants.length > 0;
+}
+
 /**
- * Claims up to options.limit executions, at most one per lane, inside the caller's transaction.
+ * Claims up to options.limit executions, at most one per lane, inside the caller's transaction,
+ * from the candidates read just before it (claimCandidates: under READ COMMITTED each statement
+ * has its own snapshot anyway, so reading them before BEGIN is the same as reading them after).
  * 0. Suspects (leaseExpiries > 0) run alone: a caller with nothing in flight (not busy) gets the
  *    oldest ready one alone (see ClaimOptions.busy). Batches never hold one.
- * 1. Tenants with ready, free lanes, longest-waiting first; TenantRotation picks at most `limit`.
+ * 1. TenantRotation picks at most `limit` of the tenants with ready, free lanes.
  * 2. Lock each tenant's oldest ready lanes, floor(limit / tenants) each: the fair share.
  * 3. Lock more lanes, oldest first across all tenants, to fill what the shares left over.
  * 4. Claim the head of every locked lane (a later statement, so it sees all earlier commits).
  */
 export async function claimInTransaction(
-  client: pg.ClientBase, options: ClaimOptions, rotation: TenantRotation,
+  client: pg.ClientBase, options: ClaimOptions, rotation: TenantRotation, candidates: ClaimCandidates,
 ): Promise<map.ExecutionSql[]> {
   const { now, limit } = options;
   if (limit <= 0) return [];
-  const [suspect] = options.busy ? [] : (await client.query<{ id: string; tenant: string; lane: string }>(Q.readySuspect, [now])).rows;
+  const { suspect } = candidates;
   if (suspect && (await client.query(Q.lockLane, [suspect.tenant, suspect.lane])).rowCount === 1) {
     const alone = await client.query<map.ExecutionSql>(Q.claimOne, [suspect.id, now, now + options.leaseMs, options.workerId]);
     if (alone.rows.length > 0) return alone.rows;
   }
   // No suspect, or another worker is taking it right now: a batch of innocents (claimHeads skips suspects).
-  const ready = (await client.query<{ tenant: string }>(Q.claimTenants, [now, MAX_TENANTS])).rows.map((r) => r.tenant);
-  const tenants = rotation.pick(ready, limit);
+  const tenants = rotation.pick(candidates.tenants, limit);
   if (tenants.length === 0) return [];
   const share = Math.max(1, Math.floor(limit / tenants.length));
   const locked = (await client.query<LaneKey>(Q.lockLanesPerTenant, [tenants, now, share])).rows;

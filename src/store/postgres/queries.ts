@@ -264,15 +264,6 @@ export const Q = {
     SELECT * FROM failed`,
 
   // executions: the claim (see ARCHITECTURE.md) ----------------------------------------------
-  /**
-   * $1 now. The oldest ready suspect (lease_expiries > 0: it may have crashed its last worker)
-   * whose lane is free, through the small partial index executions_suspects.
-   */
-  readySuspect: `SELECT e.id, e.tenant, e.lane FROM executions e
-    JOIN lanes l ON l.tenant = e.tenant AND l.lane = e.lane AND l.running_id IS NULL
-    WHERE e.status = 'queued' AND e.lease_expiries > 0 AND e.run_at <= $1
-    ORDER BY e.run_at, e.seq LIMIT 1`,
-
   /** $1 tenant, $2 lane. Locks one free lane (the suspect's), or returns nothing. */
   lockLane: `SELECT tenant, lane FROM lanes WHERE tenant = $1 AND lane = $2 AND running_id IS NULL FOR UPDATE SKIP LOCKED`,
 
@@ -291,18 +282,28 @@ export const Q = {
     SELECT * FROM claimed`,
 
   /**
-   * $1 now, $2 max tenants. Tenants with a free lane whose work is ready, the longest-waiting
-   * first. A skip scan over lanes_ready_by_tenant: one index probe per tenant (the first entry
-   * past the previous tenant is the next tenant's oldest ready lane), not one per row.
+   * $1 now, $2 max tenants, $3 whether to look for a suspect. What a claim may take, read before
+   * its transaction in one statement. `suspect`: the oldest ready suspect (lease_expiries > 0: it
+   * may have crashed its last worker) whose lane is free, through the small partial index
+   * executions_suspects. `tenants`: those with a free lane whose work is ready, the longest-waiting
+   * first, by a skip scan over lanes_ready_by_tenant (one index probe per tenant: the first entry
+   * past the previous tenant is the next tenant's oldest ready lane), not one per row. Both are
+   * hints: the claim's transaction locks and re-checks whatever it takes.
    */
-  claimTenants: `WITH RECURSIVE t AS (
+  claimCandidates: `WITH RECURSIVE t AS (
       (SELECT r.tenant, r.ready_at FROM lanes r WHERE ${readyLane('r')} ORDER BY r.tenant, r.ready_at LIMIT 1)
       UNION ALL
       SELECT n.tenant, n.ready_at FROM t CROSS JOIN LATERAL (
         SELECT l.tenant, l.ready_at FROM lanes l WHERE ${readyLane('l')} AND l.tenant > t.tenant
         ORDER BY l.tenant, l.ready_at LIMIT 1) n
+    ), suspect AS (
+      SELECT e.id, e.tenant, e.lane FROM executions e
+      JOIN lanes l ON l.tenant = e.tenant AND l.lane = e.lane AND l.running_id IS NULL
+      WHERE $3::boolean AND e.status = 'queued' AND e.lease_expiries > 0 AND e.run_at <= $1
+      ORDER BY e.run_at, e.seq LIMIT 1
     )
-    SELECT tenant FROM t WHERE ready_at <= $1 ORDER BY ready_at, tenant LIMIT $2`,
+    SELECT (SELECT json_build_object('id', id, 'tenant', tenant, 'lane', lane) FROM suspect) AS suspect,
+      ARRAY(SELECT tenant FROM t WHERE ready_at <= $1 ORDER BY ready_at, tenant LIMIT $2) AS tenants`,
 
   /** $1 tenants text[], $2 now, $3 lanes per tenant. Locks each tenant's oldest ready free lanes. */
   lockLanesPerTenant: `SELECT l.tenant, l.lane FROM unnest($1::text[]) AS t(tenant)
