@@ -33,7 +33,8 @@ export class PgTx implements StoreTx {
   private deferring = false;
   private readonly pending = new WriteBehind();
   /**
-   * Catalog revisions read while deferring, per tenant. The read (Q.getRevision) takes no lock, so
+   * Catalog revisions read in this transaction, per tenant (by getCatalogRevision, or along with
+   * lockRecords, which the write path calls first). The read takes no lock, so
    * a deploy may commit while this transaction runs; a re-read would see it. Keeping the first
    * value is still as good: the revision check only says the catalog a write used was current at
    * some moment of its transaction, and no lock orders a deploy against that transaction, so a
@@ -107,7 +108,7 @@ export class PgTx implements StoreTx {
     if (result.inserted.length !== batch.inserts.length) {
       const done = new Set(result.inserted.map((k) => JSON.stringify(k)));
       const taken = batch.inserts.find((r) => !done.has(JSON.stringify([r.tenant, r.type, r.id])));
-      throw new SwitchyardError('RECORD_EXISTS', `${taken?.type ?? 'record'} ${taken?.id ?? ''} exists`);
+      throw recordExists(taken?.type ?? 'record', taken?.id ?? '');
     }
   }
 
@@ -136,10 +137,14 @@ export class PgTx implements StoreTx {
     const missing = this.locks.missing(keys);
     if (missing.length === 0) return;
     await this.flush();
-    const found = await this.rows<map.RecordSql>(Q.lockRecords, [
-      missing.map((k) => k.tenant), missing.map((k) => k.type), missing.map((k) => k.id),
+    // The tenants' catalog revisions come along (the write path checks them next): kept, as below.
+    const unread = [...new Set(missing.map((k) => k.tenant))].filter((t) => !this.revisions.has(t));
+    const rows = await this.rows<map.RecordSql & { revisions: Record<string, number> }>(Q.lockRecords, [
+      missing.map((k) => k.tenant), missing.map((k) => k.type), missing.map((k) => k.id), unread,
     ]);
-    this.locks.locked(missing, found.map(map.record));
+    const revisions = rows[0]?.revisions ?? {};
+    for (const tenant of unread) this.revisions.set(tenant, revisions[tenant] ?? 0);
+    this.locks.locked(missing, rows.filter((r) => r.tenant !== null).map(map.record));
   }
 
   async insertRecord(row: RecordRow): Promise<void> {
@@ -153,7 +158,7 @@ export class PgTx implements StoreTx {
     }
     await this.flush();
     if ((await this.count(Q.insertRecord, map.insertRecordParams(row))) !== 1) {
-      throw new SwitchyardError('RECORD_EXISTS', `${row.type} ${row.id} exists`);
+      throw recordExists(row.type, row.id);
     }
     this.locks.inserted(row);
   }
@@ -211,14 +216,14 @@ export class PgTx implements StoreTx {
     if (kept !== undefined) return kept;
     const [row] = await this.rows<{ revision: number }>(Q.getRevision, [tenant]);
     const revision = row?.revision ?? 0;
-    if (this.deferring) this.revisions.set(tenant, revision);
+    this.revisions.set(tenant, revision);
     return revision;
   }
 
   async bumpCatalogRevision(tenant: string): Promise<number> {
     const [row] = await this.rows<{ revision: number }>(Q.bumpRevision, [tenant]);
     const revision = row?.revision ?? 0;
-    if (this.deferring) this.revisions.set(tenant, revision);
+    this.revisions.set(tenant, revision);
     return revision;
   }
 
@@ -324,4 +329,9 @@ export async function finish(client: pg.ClientBase, lease: Lease, update: Execut
   // The lane row is locked by the statement above, so this later statement sees every execution
   // committed into the lane before the lock (READ COMMITTED takes a fresh snapshot per statement).
   await client.query(Q.refreshLanes, [[lane.tenant], [lane.lane]]);
+}
+
+/** What the write path says of an existing record, here for a concurrent insert the database caught. */
+function recordExists(type: string, id: string): SwitchyardError {
+  return new SwitchyardError('RECORD_EXISTS', `${type} ${id} already exists`, { problems: [{ path: '/id', message: 'already exists' }] });
 }
