@@ -65,9 +65,8 @@ export async function applyWrites(tx: StoreTx, outbox: Outbox, catalog: TenantCa
   const tenants = [...new Set(cmds.map((c) => c.tenant))];
   if (tenants.length > 1) throw new Error('applyWrites takes the writes of one tenant (one catalog)');
   if (tenants[0] === undefined) return [];
-  // Locked first: PostgreSQL reads the catalog revision in the same statement.
-  await tx.lockRecords(cmds.map((c) => ({ tenant: c.tenant, type: c.type, id: c.id })));
   await checkCatalog(tx, catalog, tenants[0]);
+  await tx.lockRecords(cmds.map((c) => ({ tenant: c.tenant, type: c.type, id: c.id })));
   tx.deferWrites?.();
   const pending = new PendingExecutions();
   const results: WriteResult[] = [];

@@ -49,16 +49,9 @@ export interface WriteDeps {
   loopGuard?: LoopGuard;
 }
 
-/**
- * One write in the caller's transaction; its after-commit work goes into `outbox`. The record is
- * locked first (PostgreSQL reads the catalog revision in that statement, so the check after it costs
- * none), and where the store defers writes the record and its change go out in one statement at
- * commit: a single create is BEGIN, lock, executions, record + change, COMMIT.
- */
+/** One write in the caller's transaction; its after-commit work goes into `outbox`. */
 export async function applyWrite(tx: StoreTx, catalog: TenantCatalog, cmd: WriteCommand, deps: WriteDeps, outbox: Outbox): Promise<WriteResult> {
-  await tx.lockRecords([{ tenant: cmd.tenant, type: cmd.type, id: cmd.id }]);
   await checkCatalog(tx, catalog, cmd.tenant);
-  tx.deferWrites?.();
   return writeRecord(tx, catalog, cmd, deps, outbox);
 }
 

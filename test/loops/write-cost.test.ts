@@ -85,9 +85,7 @@ function suite(open: () => Promise<Store>): void {
     }
     expect(fifty[0]?.insertAlerts).toBeUndefined();
     expect(fifty[1]?.insertAlerts).toBe(1);
-    // The calls on its tx: lock the record, catalog check, defer writes (PostgreSQL), read, update,
-    // change, the guard's facts, the executions, the alerts.
-    expect(Object.values(fifty[1] ?? {}).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(9);
+    expect(Object.values(fifty[1] ?? {}).reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(8);
   });
 
   it('with 50 workflows and 5,000 executions already on the record, the guard still queues and stops the right ones', async () => {

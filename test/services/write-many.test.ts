@@ -40,28 +40,6 @@ await forEachStore('writeMany', (make) => {
     expect(await e.store.listRecords(T, 'task', 1000)).toHaveLength(210);
   });
 
-  it('a single write on PostgreSQL: a create is BEGIN, lock (catalog revision with it), executions, record + change, COMMIT', async () => {
-    engine = await make();
-    await engine.workflows.deploy(T, onCreated);
-    const e = engine;
-    const sent = async (cmd: WriteCommand): Promise<number> => {
-      const before = e.store.statementCount?.() ?? 0;
-      expect((await e.records.write(cmd)).executions).toBe(1);
-      return (e.store.statementCount?.() ?? 0) - before;
-    };
-    await e.records.write(create('warm')); // the catalog is loaded once, outside what is counted
-    const created = await sent(create('one'));
-    await e.workflows.deploy(T, onStage);
-    await e.records.write(create('two', { name: 'two', stage: 'Lead' }));
-    const patched = await sent(patch('two', { stage: 'Proposal' }));
-    // Each then wakes the workers once, after commit (NOTIFY); the patch's rule ('once') reads the
-    // loop guard's facts. Before the lock carried the revision and the single write deferred its
-    // record and change, a create cost 8 and this patch 9.
-    if (e.store.backend === 'postgres') expect([created, patched]).toEqual([5 + 1, 5 + 1 + 1]);
-    expect(await e.store.getRecord(T, 'deal', 'two')).toMatchObject({ version: 2, data: { name: 'two', stage: 'Proposal' } });
-    expect((await e.store.listChanges(T, 'deal', 'two')).map((c) => c.operation)).toEqual(['created', 'updated']);
-  });
-
   it('two creates of one id at once: one commits with its execution, the other is RECORD_EXISTS at /id and leaves nothing', async () => {
     engine = await make();
     await engine.workflows.deploy(T, onCreated);

@@ -46,20 +46,9 @@ export const Q = {
    * until the transaction ends, taken in (tenant, type, id) order: LockRows runs above the sort, so
    * concurrent callers lock in one order and cannot deadlock each other.
    */
-  /**
-   * $1 tenants, $2 types, $3 ids (parallel arrays), $4 tenants whose catalog revision to read too.
-   * Locks the records that exist, in (tenant, type, id) order; every row carries `revisions`
-   * ({tenant: revision}, missing catalog rows left out), and there is one row of NULL record columns
-   * when no record exists, so the write path's catalog check costs no statement of its own.
-   */
-  lockRecords: `WITH locked AS (
-      SELECT r.* FROM unnest($1::text[], $2::text[], $3::text[]) AS k(tenant, type, id)
-      JOIN records r ON r.tenant = k.tenant AND r.type = k.type AND r.id = k.id
-      ORDER BY r.tenant, r.type, r.id FOR UPDATE OF r
-    )
-    SELECT c.revisions, l.* FROM (
-      SELECT COALESCE((SELECT jsonb_object_agg(tenant, revision) FROM catalog WHERE tenant = ANY($4::text[])), '{}'::jsonb) AS revisions
-    ) c LEFT JOIN locked l ON true`,
+  lockRecords: `SELECT r.* FROM unnest($1::text[], $2::text[], $3::text[]) AS k(tenant, type, id)
+    JOIN records r ON r.tenant = k.tenant AND r.type = k.type AND r.id = k.id
+    ORDER BY r.tenant, r.type, r.id FOR UPDATE OF r`,
   /** $1 tenant, $2 type, $3 after id (exclusive, '' for the first page), $4 limit */
   listRecords: `SELECT * FROM records WHERE tenant = $1 AND type = $2 AND id > $3 ORDER BY id LIMIT $4`,
   /**

@@ -33,8 +33,7 @@ export class PgTx implements StoreTx {
   private deferring = false;
   private readonly pending = new WriteBehind();
   /**
-   * Catalog revisions read in this transaction, per tenant (by getCatalogRevision, or along with
-   * lockRecords, which the write path calls first). The read takes no lock, so
+   * Catalog revisions read while deferring, per tenant. The read (Q.getRevision) takes no lock, so
    * a deploy may commit while this transaction runs; a re-read would see it. Keeping the first
    * value is still as good: the revision check only says the catalog a write used was current at
    * some moment of its transaction, and no lock orders a deploy against that transaction, so a
@@ -137,14 +136,10 @@ export class PgTx implements StoreTx {
     const missing = this.locks.missing(keys);
     if (missing.length === 0) return;
     await this.flush();
-    // The tenants' catalog revisions come along (the write path checks them next): kept, as below.
-    const unread = [...new Set(missing.map((k) => k.tenant))].filter((t) => !this.revisions.has(t));
-    const rows = await this.rows<map.RecordSql & { revisions: Record<string, number> }>(Q.lockRecords, [
-      missing.map((k) => k.tenant), missing.map((k) => k.type), missing.map((k) => k.id), unread,
+    const found = await this.rows<map.RecordSql>(Q.lockRecords, [
+      missing.map((k) => k.tenant), missing.map((k) => k.type), missing.map((k) => k.id),
     ]);
-    const revisions = rows[0]?.revisions ?? {};
-    for (const tenant of unread) this.revisions.set(tenant, revisions[tenant] ?? 0);
-    this.locks.locked(missing, rows.filter((r) => r.tenant !== null).map(map.record));
+    this.locks.locked(missing, found.map(map.record));
   }
 
   async insertRecord(row: RecordRow): Promise<void> {
@@ -216,14 +211,14 @@ export class PgTx implements StoreTx {
     if (kept !== undefined) return kept;
     const [row] = await this.rows<{ revision: number }>(Q.getRevision, [tenant]);
     const revision = row?.revision ?? 0;
-    this.revisions.set(tenant, revision);
+    if (this.deferring) this.revisions.set(tenant, revision);
     return revision;
   }
 
   async bumpCatalogRevision(tenant: string): Promise<number> {
     const [row] = await this.rows<{ revision: number }>(Q.bumpRevision, [tenant]);
     const revision = row?.revision ?? 0;
-    this.revisions.set(tenant, revision);
+    if (this.deferring) this.revisions.set(tenant, revision);
     return revision;
   }
 
