@@ -50,7 +50,6 @@ export async function claimInTransaction(
   client: pg.ClientBase, options: ClaimOptions, rotation: TenantRotation, candidates: ClaimCandidates,
 ): Promise<map.ExecutionSql[]> {
   const { now, limit } = options;
-  if (limit <= 0) return [];
   const { suspect } = candidates;
   if (suspect && (await client.query(Q.lockLane, [suspect.tenant, suspect.lane])).rowCount === 1) {
     const alone = await client.query<map.ExecutionSql>(Q.claimOne, [suspect.id, now, now + options.leaseMs, options.workerId]);

@@ -15,12 +15,7 @@ export function claimExecutions(conn: SqliteConnection, options: ClaimOptions, r
     // in flight gets one, and then nothing else (see ClaimOptions.busy).
     if (options.limit <= 0) return [];
     const suspect = options.busy ? undefined : conn.get<map.ExecutionSql>(Q.readySuspect, { now: options.now });
-    if (suspect) {
-      const updated = conn.get<map.ExecutionSql>(Q.claim, {
-        id: suspect.id, now: options.now, leaseUntil: options.now + options.leaseMs, workerId: options.workerId,
-      });
-      return updated ? [map.execution(updated)] : [];
-    }
+    if (suspect) return claimPicked(conn, options, [suspect.id]);
     // Round-robin over tenants so one tenant's backlog cannot starve another's. Tenants come
     // from the ready executions themselves (not the catalog, which a tenant may lack).
     const ready = conn.all<{ tenant: string }>(Q.readyTenants, { now: options.now }).map((r) => r.tenant);
@@ -43,14 +38,18 @@ export function claimExecutions(conn: SqliteConnection, options: ClaimOptions, r
       }
       if (!any) break;
     }
-    if (picked.length === 0) return [];
-    const updated = conn.all<map.ExecutionSql>(Q.claimMany, {
-      ids: JSON.stringify(picked), now: options.now, leaseUntil: options.now + options.leaseMs, workerId: options.workerId,
-    });
-    // In the order picked (fairness), not the order the UPDATE happened to visit them.
-    const byId = new Map(updated.map((row) => [row.id, row]));
-    return picked.flatMap((id) => { const row = byId.get(id); return row ? [map.execution(row)] : []; });
+    return claimPicked(conn, options, picked);
   });
+}
+
+/** Marks the picked executions running in one statement; returns them in the order picked (fairness). */
+function claimPicked(conn: SqliteConnection, options: ClaimOptions, picked: string[]): ExecutionRow[] {
+  if (picked.length === 0) return [];
+  const updated = conn.all<map.ExecutionSql>(Q.claim, {
+    ids: JSON.stringify(picked), now: options.now, leaseUntil: options.now + options.leaseMs, workerId: options.workerId,
+  });
+  const byId = new Map(updated.map((row) => [row.id, row]));
+  return picked.flatMap((id) => { const row = byId.get(id); return row ? [map.execution(row)] : []; });
 }
 
 /** Extends the leases still held by workerId; returns the ids it no longer holds. */

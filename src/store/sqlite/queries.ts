@@ -80,11 +80,8 @@ export const Q = {
     WHERE e.status = 'queued' AND e.tenant = @tenant AND e.run_at <= @now
       AND NOT EXISTS (SELECT 1 FROM executions r WHERE r.status = 'running' AND r.lane = e.lane)
     ORDER BY e.run_at, e.seq LIMIT @limit`,
+  /** The claim of the picked executions in one statement: @ids a JSON array of their ids. */
   claim: `UPDATE executions SET status = 'running', attempt = attempt + 1, lease_until = @leaseUntil,
-      worker_id = @workerId, started_at = COALESCE(started_at, @now)
-    WHERE id = @id AND status = 'queued' RETURNING *`,
-  /** The claim of a batch in one statement: @ids a JSON array of the picked executions' ids. */
-  claimMany: `UPDATE executions SET status = 'running', attempt = attempt + 1, lease_until = @leaseUntil,
       worker_id = @workerId, started_at = COALESCE(started_at, @now)
     WHERE id IN (SELECT value FROM json_each(@ids)) AND status = 'queued' RETURNING *`,
   /** The lease is held: then its stop request, or the hold covering it (store/stops.ts), if any. */
