@@ -41,7 +41,7 @@ describe('loop guard read plan [sqlite]', () => {
     try {
       const params = { tenant: 't1', rootChangeId: 'root', countUpTo: 25, recordType: 'deal', recordId: 'hot', workflowIds: JSON.stringify(IDS) };
       const plan = (db.prepare(`EXPLAIN QUERY PLAN ${SQLITE.loopGuardFacts}`).all(params) as { detail: string }[]).map((r) => r.detail);
-      expect(plan).toContain('SEARCH e USING INDEX executions_last_run (tenant=? AND workflow_id=? AND record_type=? AND record_id=?)');
+      expect(plan).toContain('SEARCH e USING INDEX executions_last_run (tenant=? AND record_type=? AND record_id=? AND workflow_id=?)');
       expect(plan.some((d) => /SEARCH executions USING (COVERING )?INDEX executions_by(_tenant)?_root/.test(d))).toBe(true);
       expect(plan.filter((d) => /^SCAN (e|executions)\b/.test(d))).toEqual([]);
       // The partial index gives the order: no temporary b-tree to sort a record's whole history.

@@ -50,6 +50,27 @@ describe('SQLite schema', () => {
     await store.close();
     expect(dumpSqlite(path)).toBe(readFileSync('src/store/sqlite/schema.sql', 'utf8'));
   });
+
+  it('rebuilding executions (migration 12) keeps every row and column, the sequence and the dedup key', async () => {
+    const path = fresh();
+    const store = new SqliteStore({ path });
+    await store.migrate(11);
+    const base = { tenant: 't', kind: 'workflow' as const, workflowId: 'wf', version: 1, stepId: '', parentId: null, recordType: 'deal', recordId: 'd1', lane: 't/deal/d1', rootChangeId: 'c1', depth: 0, createdAt: T0 };
+    await store.transaction((tx) => tx.insertExecutions([
+      { ...base, id: 'e1', triggerKey: 'c1', runAt: T0, input: { a: 1 } },
+      { ...base, id: 'e2', triggerKey: 'c2', runAt: T0 + 5, input: {}, status: 'skipped', reason: 'loop guard', finishedAt: T0 + 6 },
+    ]));
+    const before = await store.listExecutions({ tenant: 't' });
+    await store.migrate();
+    expect(await store.listExecutions({ tenant: 't' })).toEqual(before);
+    // The same occurrence for the same workflow version is still one execution; a new one follows the old ones.
+    await store.transaction((tx) => tx.insertExecutions([
+      { ...base, id: 'e1-again', triggerKey: 'c1', runAt: T0, input: {} },
+      { ...base, id: 'e3', triggerKey: 'c3', runAt: T0, input: {} },
+    ]));
+    expect((await store.listExecutions({ tenant: 't' })).map((e) => e.id)).toEqual(['e3', 'e2', 'e1']);
+    await store.close();
+  });
 });
 
 await describePostgres('PostgreSQL schema', () => {

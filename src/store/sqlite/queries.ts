@@ -60,12 +60,12 @@ export const Q = {
       record_type, record_id, lane, status, attempt, run_at, root_change_id, depth, input, created_at, reason, finished_at)
     VALUES (@id, @tenant, @kind, @workflowId, @version, @triggerKey, @stepId, @parentId,
       @recordType, @recordId, @lane, @status, 0, @runAt, @rootChangeId, @depth, @input, @createdAt, @reason, @finishedAt)
-    ON CONFLICT (tenant, workflow_id, version, trigger_key, step_id) DO NOTHING`,
+    ON CONFLICT (tenant, trigger_key, workflow_id, version, step_id) DO NOTHING`,
   insertExecutionOfKind: `INSERT INTO executions (id, tenant, kind, workflow_id, version, trigger_key, occurrence_kind, step_id, parent_id,
       record_type, record_id, lane, status, attempt, run_at, root_change_id, depth, input, created_at, reason, finished_at)
     VALUES (@id, @tenant, @kind, @workflowId, @version, @triggerKey, @occurrenceKind, @stepId, @parentId,
       @recordType, @recordId, @lane, @status, 0, @runAt, @rootChangeId, @depth, @input, @createdAt, @reason, @finishedAt)
-    ON CONFLICT (tenant, workflow_id, version, trigger_key, step_id) DO NOTHING`,
+    ON CONFLICT (tenant, trigger_key, workflow_id, version, step_id) DO NOTHING`,
   getExecution: `SELECT * FROM executions WHERE tenant = @tenant AND id = @id`,
   /**
    * Tenants with ready work, the one waiting longest first (claim fairness). One index seek per

@@ -217,4 +217,47 @@ CREATE TABLE object_type_versions (
 DROP INDEX executions_by_workflow_record;
 `,
   },
+  {
+    version: 12,
+    name: 'executions-clustered-by-occurrence',
+    // The two workflow-keyed indexes of executions put the executions of one write far apart: at 50
+    // matching workflows each new execution landed on its own leaf page of the dedup key (tenant,
+    // workflow_id, ...) and of executions_last_run, so one commit wrote about 100 more pages to the
+    // WAL (measured: 3.4-4.3 ms per write with 50 workflows, 1.2-1.5 ms with the orders below).
+    // The same columns, occurrence first (trigger_key is time-ordered) and record first, keep one
+    // write's executions together. The dedup key is a table constraint, so the table is rebuilt
+    // (SQLite cannot drop an index it made for a UNIQUE clause); the columns keep their order, and
+    // the indexes are made again in the order they were first made: without statistics the planner
+    // breaks ties between equally good indexes by that order (the root count must pick by_root).
+    sql: `
+CREATE TABLE executions_rebuilt (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  tenant TEXT NOT NULL, kind TEXT NOT NULL,
+  workflow_id TEXT NOT NULL, version INTEGER NOT NULL, trigger_key TEXT NOT NULL, step_id TEXT NOT NULL,
+  parent_id TEXT, record_type TEXT NOT NULL, record_id TEXT NOT NULL, lane TEXT NOT NULL,
+  status TEXT NOT NULL, attempt INTEGER NOT NULL DEFAULT 0, run_at INTEGER NOT NULL,
+  lease_until INTEGER, worker_id TEXT,
+  root_change_id TEXT NOT NULL, depth INTEGER NOT NULL, reason TEXT, input TEXT NOT NULL,
+  created_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER,
+  lease_expiries INTEGER NOT NULL DEFAULT 0, waiting_on TEXT, occurrence_kind TEXT NOT NULL DEFAULT 'record_change',
+  stop_request TEXT, stopped_by TEXT, stop_reason TEXT,
+  UNIQUE (tenant, trigger_key, workflow_id, version, step_id)
+);
+INSERT INTO executions_rebuilt SELECT * FROM executions;
+DROP TABLE executions;
+ALTER TABLE executions_rebuilt RENAME TO executions;
+CREATE INDEX executions_ready ON executions (tenant, run_at, seq) WHERE status = 'queued';
+CREATE INDEX executions_running_lane ON executions (lane) WHERE status = 'running';
+CREATE INDEX executions_running_lease ON executions (lease_until) WHERE status = 'running';
+CREATE INDEX executions_by_tenant ON executions (tenant, seq);
+CREATE INDEX executions_by_record ON executions (tenant, record_type, record_id, seq);
+CREATE INDEX executions_by_root ON executions (root_change_id);
+CREATE INDEX executions_suspects ON executions (run_at, seq) WHERE status = 'queued' AND lease_expiries > 0;
+CREATE INDEX executions_last_run ON executions (tenant, record_type, record_id, workflow_id, created_at) WHERE status != 'skipped';
+CREATE INDEX executions_waiting_on ON executions (tenant, waiting_on) WHERE status = 'queued' AND waiting_on IS NOT NULL;
+CREATE INDEX executions_paused ON executions (tenant, workflow_id, seq) WHERE status = 'paused';
+`,
+  },
 ];
+
