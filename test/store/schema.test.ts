@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openSqlite } from '../../src/store/sqlite/open-sqlite.js';
 import type { Store } from '../../src/store/port.js';
 import { dumpPostgres, dumpSqlite } from '../helpers/schema-dump.js';
 import { describePostgres, makePostgresStore, pgUrl } from '../helpers/stores.js';
@@ -70,6 +71,28 @@ describe('SQLite schema', () => {
     ]));
     expect((await store.listExecutions({ tenant: 't' })).map((e) => e.id)).toEqual(['e3', 'e2', 'e1']);
     await store.close();
+  });
+
+  it('rebuilding executions (migration 12) hands out no seq twice, even after the newest row was deleted', async () => {
+    const path = fresh();
+    const store = new SqliteStore({ path });
+    await store.migrate(11);
+    const base = { tenant: 't', kind: 'workflow' as const, workflowId: 'wf', version: 1, stepId: '', parentId: null, recordType: 'deal', recordId: 'd1', lane: 't/deal/d1', rootChangeId: 'c1', depth: 0, createdAt: T0, runAt: T0, input: {} };
+    await store.transaction((tx) => tx.insertExecutions([{ ...base, id: 'e1', triggerKey: 'c1' }, { ...base, id: 'e2', triggerKey: 'c2' }]));
+    await store.close();
+    const raw = openSqlite(path);
+    raw.prepare("DELETE FROM executions WHERE id = 'e2'").run();
+    raw.close();
+    const upgraded = new SqliteStore({ path });
+    await upgraded.migrate();
+    await upgraded.transaction((tx) => tx.insertExecutions([{ ...base, id: 'e3', triggerKey: 'c3' }]));
+    await upgraded.close();
+    const db = openSqlite(path, { readonly: true });
+    try {
+      expect(db.prepare('SELECT id, seq FROM executions ORDER BY seq').all()).toEqual([{ id: 'e1', seq: 1 }, { id: 'e3', seq: 3 }]);
+    } finally {
+      db.close();
+    }
   });
 });
 

@@ -245,6 +245,9 @@ CREATE TABLE executions_rebuilt (
   UNIQUE (tenant, trigger_key, workflow_id, version, step_id)
 );
 INSERT INTO executions_rebuilt SELECT * FROM executions;
+-- AUTOINCREMENT's high-water mark carries over too (no seq is ever handed out twice).
+DELETE FROM sqlite_sequence WHERE name = 'executions_rebuilt';
+INSERT INTO sqlite_sequence (name, seq) SELECT 'executions_rebuilt', seq FROM sqlite_sequence WHERE name = 'executions';
 DROP TABLE executions;
 ALTER TABLE executions_rebuilt RENAME TO executions;
 CREATE INDEX executions_ready ON executions (tenant, run_at, seq) WHERE status = 'queued';
