@@ -223,7 +223,7 @@ DROP INDEX executions_by_workflow_record;
     // The two workflow-keyed indexes of executions put the executions of one write far apart: at 50
     // matching workflows each new execution landed on its own leaf page of the dedup key (tenant,
     // workflow_id, ...) and of executions_last_run, so one commit wrote up to 100 more pages to the
-    // WAL (measured: 2.6-4.3 ms per write with 50 workflows, 1.15-1.5 ms with the orders below).
+    // WAL (measured: 2.6-3.1 ms per write with 50 workflows, 1.15-1.25 ms with the orders below).
     // The same columns, occurrence first (trigger_key is time-ordered) and record first, keep one
     // write's executions together. The dedup key is a table constraint, so the table is rebuilt
     // (SQLite cannot drop an index it made for a UNIQUE clause); the columns keep their order, and
